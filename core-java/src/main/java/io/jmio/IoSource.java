@@ -1,0 +1,56 @@
+package io.jmio;
+
+import io.jmio.internal.FdHandle;
+import java.io.IOException;
+
+/**
+ * A {@link Source} backed by a file descriptor: the base of every jmio socket and pipe end, and of
+ * {@link io.jmio.unix.SourceFd}. {@link Registry} performs the epoll calls for these sources itself,
+ * so the {@code Source} methods here only route there.
+ *
+ * <p>An owned source's fd is closed with it, which also removes it from epoll. A source whose fd
+ * is registered keeps that registration until it is deregistered or closed; registering it again
+ * (with any registry) first needs a {@link Registry#deregister}.
+ */
+public abstract class IoSource implements Source {
+    private final FdHandle handle;
+    final boolean tracksRegistration;
+    /** The registry this source is registered with, or null; guarded by {@code this}. */
+    Registry registeredWith;
+
+    /**
+     * @param handle the fd this source stands for
+     * @param tracksRegistration whether this object remembers its registration, so that a double
+     *     register or a stray deregister fails with a clear message even across registries; sources
+     *     that wrap a borrowed fd in a fresh object per call leave that to the kernel
+     */
+    protected IoSource(FdHandle handle, boolean tracksRegistration) {
+        this.handle = handle;
+        this.tracksRegistration = tracksRegistration;
+    }
+
+    /** The fd, guarded against concurrent close: use it between acquire and release. */
+    protected final FdHandle handle() {
+        return handle;
+    }
+
+    /** False once closed. */
+    public boolean isOpen() {
+        return handle.isOpen();
+    }
+
+    @Override
+    public final void register(Registry registry, long token, Interest interests) throws IOException {
+        registry.register(this, token, interests);
+    }
+
+    @Override
+    public final void reregister(Registry registry, long token, Interest interests) throws IOException {
+        registry.reregister(this, token, interests);
+    }
+
+    @Override
+    public final void deregister(Registry registry) throws IOException {
+        registry.deregister(this);
+    }
+}

@@ -1,0 +1,90 @@
+package io.jmio.internal;
+
+import io.jmio.sys.Syscalls;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * Owns one file descriptor and makes closing it safe against concurrent use. Internal.
+ *
+ * <p>Every syscall on the fd runs between {@link #acquire()} and {@link #release()}. {@link
+ * #close()} marks the handle closed at once (later acquires throw {@link ClosedChannelException})
+ * but the fd itself is closed only when the last user releases it. So a {@code close()} racing a
+ * {@code read()} on another thread can never make that read touch a recycled fd number.
+ */
+public final class FdHandle {
+    private static final AtomicIntegerFieldUpdater<FdHandle> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(FdHandle.class, "state");
+    /** The sign bit marks "closed"; the rest counts users inside a syscall. */
+    private static final int CLOSED = 0x8000_0000;
+
+    private final int fd;
+    private final boolean ownsFd;
+    private volatile int state;
+
+    /** Takes ownership of {@code fd}: it is closed with this handle. */
+    public FdHandle(int fd) {
+        this(fd, true);
+    }
+
+    /** Wraps {@code fd}; when {@code ownsFd} is false, closing the handle leaves the fd open. */
+    public FdHandle(int fd, boolean ownsFd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("invalid file descriptor: " + fd);
+        }
+        this.fd = fd;
+        this.ownsFd = ownsFd;
+    }
+
+    /** Enters a syscall: returns the fd, which stays open until the matching {@link #release()}. */
+    public final int acquire() throws ClosedChannelException {
+        for (;;) {
+            int current = state;
+            if (current < 0) {
+                throw new ClosedChannelException();
+            }
+            if (STATE.compareAndSet(this, current, current + 1)) {
+                return fd;
+            }
+        }
+    }
+
+    /** Leaves a syscall; the last user out after {@link #close()} closes the fd. */
+    public final void release() {
+        if (STATE.decrementAndGet(this) == CLOSED) {
+            closeNow();
+        }
+    }
+
+    public final boolean isOpen() {
+        return state >= 0;
+    }
+
+    /** The fd number, for diagnostics and tests only: it may be closed and reused once released. */
+    public final int fdForDiagnostics() {
+        return fd;
+    }
+
+    /** Closes the handle; idempotent and safe from any thread. */
+    public final void close() {
+        for (;;) {
+            int current = state;
+            if (current < 0) {
+                return;
+            }
+            if (STATE.compareAndSet(this, current, current | CLOSED)) {
+                if (current == 0) {
+                    closeNow();
+                }
+                return;
+            }
+        }
+    }
+
+    private void closeNow() {
+        if (ownsFd) {
+            // Linux releases the fd even when close reports EINTR or EIO; never retry.
+            Syscalls.INSTANCE.close(fd);
+        }
+    }
+}

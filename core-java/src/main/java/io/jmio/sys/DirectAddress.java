@@ -1,0 +1,116 @@
+package io.jmio.sys;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.lang.ref.WeakReference;
+import java.lang.reflect.Field;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+
+/**
+ * Finds a direct buffer's native address without allocating. Internal.
+ *
+ * <p>The fast way reads the private {@code java.nio.Buffer.address} field through
+ * {@code sun.misc.Unsafe}: an intrinsic load, available on JDK 11–23 and Android. JDK 24+ warns on
+ * first use of Unsafe's memory access (JEP 498), so there, or with {@code -Djmio.unsafe=false},
+ * jmio asks JNI instead and remembers the answer for the last buffer each thread used: one
+ * allocation when a thread switches buffers, none while it reuses one, which is how I/O loops work.
+ */
+public abstract class DirectAddress {
+    DirectAddress() {}
+
+    /** The address of {@code buffer}'s index 0. */
+    public abstract long of(ByteBuffer buffer);
+
+    /** Which strategy is in use, for diagnostics. */
+    public abstract String kind();
+
+    /** The fastest strategy available here. */
+    public static DirectAddress best() {
+        if (!Boolean.parseBoolean(System.getProperty("jmio.unsafe", Boolean.toString(javaFeatureVersion() < 24)))) {
+            return new ViaJni();
+        }
+        DirectAddress unsafe = ViaUnsafe.tryCreate();
+        return unsafe != null ? unsafe : new ViaJni();
+    }
+
+    /** The strategy that never uses Unsafe. */
+    public static DirectAddress viaJni() {
+        return new ViaJni();
+    }
+
+    /** 8 for "1.8", 17 for "17"; Android reports "0.9" and counts as 0. */
+    static int javaFeatureVersion() {
+        String spec = System.getProperty("java.specification.version", "0");
+        try {
+            if (spec.startsWith("1.")) {
+                return Integer.parseInt(spec.substring(2));
+            }
+            int dot = spec.indexOf('.');
+            return Integer.parseInt(dot < 0 ? spec : spec.substring(0, dot));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static final class ViaUnsafe extends DirectAddress {
+        private final sun.misc.Unsafe unsafe;
+        private final long addressOffset;
+
+        private ViaUnsafe(sun.misc.Unsafe unsafe, long addressOffset) {
+            this.unsafe = unsafe;
+            this.addressOffset = addressOffset;
+        }
+
+        static DirectAddress tryCreate() {
+            try {
+                Field theUnsafe = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+                theUnsafe.setAccessible(true);
+                sun.misc.Unsafe unsafe = (sun.misc.Unsafe) theUnsafe.get(null);
+                long offset = unsafe.objectFieldOffset(Buffer.class.getDeclaredField("address"));
+                ViaUnsafe candidate = new ViaUnsafe(unsafe, offset);
+                // Trust the field only if it agrees with JNI's answer.
+                ByteBuffer probe = ByteBuffer.allocateDirect(16);
+                return candidate.of(probe) == Pointer.nativeValue(Native.getDirectBufferPointer(probe)) ? candidate : null;
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                return null;
+            }
+        }
+
+        @Override
+        public long of(ByteBuffer buffer) {
+            return unsafe.getLong(buffer, addressOffset);
+        }
+
+        @Override
+        public String kind() {
+            return "unsafe";
+        }
+    }
+
+    private static final class ViaJni extends DirectAddress {
+        private static final class LastBuffer {
+            WeakReference<ByteBuffer> buffer = new WeakReference<>(null);
+            long address;
+        }
+
+        private final ThreadLocal<LastBuffer> last = ThreadLocal.withInitial(LastBuffer::new);
+
+        @Override
+        public long of(ByteBuffer buffer) {
+            LastBuffer cached = last.get();
+            if (cached.buffer.get() == buffer) {
+                return cached.address;
+            }
+            long address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+            cached.buffer = new WeakReference<>(buffer);
+            cached.address = address;
+            return address;
+        }
+
+        @Override
+        public String kind() {
+            return "jni";
+        }
+    }
+}
