@@ -7,6 +7,7 @@ import io.jmio.sys.Syscalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * Wakes a {@link Poll} from any thread: {@link #wake()} makes the poll report a readable event
@@ -40,12 +41,15 @@ public final class Waker implements AutoCloseable {
      * @throws IllegalStateException if the poll already has an open waker
      */
     public Waker(Registry registry, long token) throws IOException {
-        this.registry = registry;
+        this.registry = Objects.requireNonNull(registry, "registry");
         this.sys = Syscalls.require();
         if (!registry.hasWaker.compareAndSet(false, true)) {
             throw new IllegalStateException("only one Waker may be open per Poll");
         }
         try {
+            // Allocated before the eventfd exists, so that only the registration can fail after it.
+            memoryOwner = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).putLong(ONE, 1L);
+            memory = sys.address(memoryOwner);
             int fd = sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
             if (fd < 0) {
                 throw Errno.exception("eventfd", -fd);
@@ -57,12 +61,10 @@ public final class Waker implements AutoCloseable {
                 eventFd.fdHandle().close();
                 throw e;
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             registry.hasWaker.set(false);
             throw e;
         }
-        memoryOwner = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).putLong(ONE, 1L);
-        memory = sys.address(memoryOwner);
     }
 
     /**
@@ -88,9 +90,11 @@ public final class Waker implements AutoCloseable {
         }
     }
 
-    /** Closes the eventfd; the poll may then get a new waker. Idempotent. */
+    /** Closes the eventfd; the poll may then get a new waker. Idempotent and thread-safe. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        // Synchronized so that of two racing closes only one releases the poll's waker slot: a late
+        // second release could otherwise free the slot of a newer waker.
         if (eventFd.isOpen()) {
             eventFd.fdHandle().close();
             registry.hasWaker.set(false);
