@@ -99,7 +99,12 @@ object ProcFds {
 
     fun count(kind: String): Int = list().values.count { it == kind }
 
-    fun isOpen(fd: Int): Boolean = File("/proc/self/fd/$fd").exists()
+    /**
+     * Whether [fd] is open and is a [kind]. The kind matters: any JVM thread may briefly take a
+     * freed fd number (the lowest free one) for a file of its own.
+     */
+    fun isOpen(fd: Int, kind: String): Boolean =
+        runCatching { Files.readSymbolicLink(File("/proc/self/fd/$fd").toPath()).toString() }.getOrNull() == kind
 
     /** The fds of [kind] that are open now but were not in [before]. */
     fun opened(before: Map<Int, String>, kind: String): List<Int> =

@@ -38,7 +38,7 @@ class SourceFdTest : FunSpec({
                 System.gc()
                 Thread.sleep(20)
             }
-            ProcFds.isOpen(fd.fd).shouldBeTrue()
+            ProcFds.isOpen(fd.fd, ProcFds.EVENTFD).shouldBeTrue()
             fd.add() // still the same, working eventfd
         }
     }

@@ -119,7 +119,7 @@ class WakerTest : FunSpec({
             (flags and TestLibC.O_CLOEXEC) shouldBe TestLibC.O_CLOEXEC
             (flags and TestLibC.O_NONBLOCK) shouldBe TestLibC.O_NONBLOCK
             waker.close()
-            ProcFds.isOpen(opened.single()) shouldBe false
+            ProcFds.isOpen(opened.single(), ProcFds.EVENTFD) shouldBe false
         }
     }
 
