@@ -16,9 +16,14 @@ import java.util.Objects;
  *
  * <pre>{@code
  * Waker waker = new Waker(poll.registry(), WAKE_TOKEN);
- * new Thread(() -> { queue.add(task); waker.wake(); }).start();
- * poll.poll(events, (Duration) null); // returns with an event whose token is WAKE_TOKEN
+ * // on any thread:
+ * queue.add(task);
+ * waker.wake();
+ * // on the polling thread: returns with an event whose token is WAKE_TOKEN
+ * poll.poll(events, (Duration) null);
  * }</pre>
+ *
+ * <p>Closing the poll first is harmless: wakes then reach nobody.
  *
  * <p>Built on an eventfd registered edge-triggered: every write is a new edge, so the counter is
  * never read except on the rare overflow. {@link #wake()} allocates nothing.
@@ -39,6 +44,7 @@ public final class Waker implements AutoCloseable {
      * Creates a waker for {@code registry}'s poll that reports {@code token}.
      *
      * @throws IllegalStateException if the poll already has an open waker
+     * @throws java.nio.channels.ClosedChannelException if the poll is closed
      */
     public Waker(Registry registry, long token) throws IOException {
         this.registry = Objects.requireNonNull(registry, "registry");
