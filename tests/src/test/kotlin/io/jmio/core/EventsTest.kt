@@ -107,7 +107,7 @@ class EventsTest : FunSpec({
             ready.fill(events)
             val iterator = events.iterator()
             iterator.next()
-            shouldThrow<UnsupportedOperationException> { (iterator as MutableIterator<Event>).remove() }
+            shouldThrow<UnsupportedOperationException> { iterator.remove() }
             iterator.hasNext().shouldBeFalse()
             shouldThrow<NoSuchElementException> { iterator.next() }
         }
