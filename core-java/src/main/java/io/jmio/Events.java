@@ -21,8 +21,8 @@ import java.util.NoSuchElementException;
  * }</pre>
  */
 public final class Events implements Iterable<Event> {
-    /** The largest capacity accepted: a million events is far beyond any useful batch. */
-    public static final int MAX_CAPACITY = 1 << 20;
+    /** The largest capacity accepted: 65,536 events per poll is far beyond any useful batch (Netty uses 4,096). */
+    public static final int MAX_CAPACITY = 1 << 16;
 
     final ByteBuffer buffer;
     final long address;
