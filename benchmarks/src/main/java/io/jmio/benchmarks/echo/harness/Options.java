@@ -8,9 +8,9 @@ import java.util.List;
  * The harness's command line. A mode sets the defaults; any other option overrides them.
  *
  * <pre>
- *   (default)  all servers, 4 scenarios, 3 rounds, 2 s warm-up + 3 s window; writes the chart
+ *   (default)  all servers, 4 scenarios, 3 rounds, 2 s warm-up + 3 s window; writes the chart and README block
  *   --quick    all servers, 4 scenarios, 1 round, 1 s + 1.5 s                 (a rough look)
- *   --smoke    c and nio, 50x64 only, 1 round, 1 s + 1 s                     (does it run at all)
+ *   --smoke    c and nio, 50x64 only, 1 round, 2 s + 1 s                     (does it run at all)
  * </pre>
  */
 final class Options {
@@ -19,8 +19,8 @@ final class Options {
             "  --servers c,nio,...     servers to run (default: all; c, the reference, always runs)",
             "  --scenarios 1x64,...    connections x message size, k = KiB (default: 1x64,50x64,50x16k,1000x64)",
             "  --rounds N              rounds, servers taken in turn within each (default 3; quick/smoke 1)",
-            "  --warmup-ms N           warm-up before each measured window (default 2000)",
-            "  --measure-ms N          measured window per scenario (default 3000)",
+            "  --warmup-ms N           warm-up before each measured window (default 2000; quick 1000, smoke 2000)",
+            "  --measure-ms N          measured window per scenario (default 3000; quick 1500, smoke 1000)",
             "  --out DIR               where echo-<date>.md and .csv go (default benchmarks/results)",
             "  --chart FILE            chart PNG (default docs/echo-ratios.png in the default mode, none otherwise)",
             "  --readme FILE           file whose '" + Report.README_BEGIN + "' block is replaced with the results",
@@ -89,7 +89,7 @@ final class Options {
         servers = List.of("nio");
         scenarios = parseScenarios(List.of("50x64"));
         rounds = 1;
-        warmupMillis = 1000;
+        warmupMillis = 2000; // a JVM's first connections on a busy CPU can stall a second
         measureMillis = 1000;
         chart = null;
         readme = null;

@@ -57,8 +57,10 @@ final class Results {
         return null;
     }
 
+    /** A reference figure of 0 (say, less CPU than one clock tick in a starved window) gives no ratio. */
     private static double ratio(List<Measurement[]> pairs, ToDoubleFunction<Measurement> metric) {
-        return median(pairs.stream().mapToDouble(p -> metric.applyAsDouble(p[0]) / metric.applyAsDouble(p[1])).toArray());
+        return median(pairs.stream().filter(p -> metric.applyAsDouble(p[1]) > 0)
+                .mapToDouble(p -> metric.applyAsDouble(p[0]) / metric.applyAsDouble(p[1])).toArray());
     }
 
     private static double median(List<Measurement> measurements, ToDoubleFunction<Measurement> metric) {
