@@ -1,11 +1,13 @@
 package io.jmio.benchmarks.echo.harness;
 
+import com.sun.management.ThreadMXBean;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.util.jar.Manifest;
  * stdin; for each line {@code alloc} it prints {@code jmio-probe alloc <bytes>} to stdout: the heap
  * bytes every thread but its own has allocated since the JVM started (HotSpot's exact per-thread
  * counters). Heap-used figures would not do: with Epsilon they move by whole TLABs, up to megabytes.
+ * Its own thread's reads and replies are left out, so asking does not change the answer.
  *
  * <p>Self-contained on purpose: {@link #writeJar} packs this one class as the agent jar.
  */
@@ -35,20 +38,56 @@ public final class AllocationProbe {
     }
 
     private static void serve() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long self = Thread.currentThread().getId();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Method total = totalAllocatedMethod();
+        // The first call links reflection and management code: pay for it now, at start-up, rather
+        // than at the edge of a measured window where it would stall a starved CPU.
+        allocatedByOthers(threads, total);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         try {
             String line;
             while ((line = in.readLine()) != null) {
                 if (!line.equals("alloc")) continue;
-                long total = threads.getTotalThreadAllocatedBytes();
-                long own = threads.getThreadAllocatedBytes(self);
-                System.out.println(REPLY + (total < 0 || own < 0 ? -1 : total - own));
+                System.out.println(REPLY + allocatedByOthers(threads, total));
                 System.out.flush();
             }
         } catch (IOException e) {
             // stdin closed: the harness is gone, and so is the need to answer
+        }
+    }
+
+    /**
+     * Bytes allocated by every thread but this one, or -1 when the JVM does not count them. Uses
+     * getTotalThreadAllocatedBytes (JDK 21, backported to some 17 updates), which includes threads
+     * that have ended; otherwise sums the live threads, missing any that ended in between.
+     */
+    private static long allocatedByOthers(ThreadMXBean threads, Method total) {
+        if (!threads.isThreadAllocatedMemorySupported() || !threads.isThreadAllocatedMemoryEnabled()) return -1;
+        long self = Thread.currentThread().getId();
+        if (total != null) {
+            try {
+                // Total first, own second: whatever this thread allocates in between lands in both.
+                long all = (Long) total.invoke(threads);
+                long own = threads.getThreadAllocatedBytes(self);
+                return all < 0 || own < 0 ? -1 : all - own;
+            } catch (ReflectiveOperationException e) {
+                // fall through to the sum over live threads
+            }
+        }
+        long[] ids = threads.getAllThreadIds();
+        long[] bytes = threads.getThreadAllocatedBytes(ids);
+        long sum = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] != self && bytes[i] > 0) sum += bytes[i];
+        }
+        return sum;
+    }
+
+    private static Method totalAllocatedMethod() {
+        try {
+            return ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes");
+        } catch (NoSuchMethodException e) {
+            return null;
         }
     }
 
