@@ -150,7 +150,7 @@ final class Report {
         return String.format(Locale.ROOT, "Loopback TCP echo, ping-pong: each connection sends a message and waits for the "
                 + "whole echo before sending the next. The load generator (C, one thread, edge-triggered epoll, every echoed "
                 + "byte checked) and this harness run pinned to CPU %d; each server runs pinned to CPU %d with one serving "
-                + "thread. Each scenario has a %s s warm-up, then a %s s measured window; %d round(s) take the servers in turn "
+                + "thread (Ktor also moves bytes on its own Dispatchers.IO threads, on that same CPU). Each scenario has a %s s warm-up, then a %s s measured window; %d round(s) take the servers in turn "
                 + "(order rotated each round) and each figure is the median over rounds. A ratio is the median of per-round "
                 + "ratios to the C reference measured in the same round. Latency is per round trip, at 1 µs resolution. "
                 + "Server CPU is user + system time of the whole server process (all its threads, JIT included) from "
