@@ -159,7 +159,18 @@ public final class Sockets {
         return SockAddr.decodeInet(Scratch.get().buffer, Scratch.ADDRESS, length);
     }
 
+    /** The peer's address, or null while the socket is not connected (ENOTCONN), as NIO's getRemoteAddress. */
+    public static InetSocketAddress peerAddressIfConnected(FdHandle handle) throws IOException {
+        int length = nameOf(handle, false, true);
+        return length < 0 ? null : SockAddr.decodeInet(Scratch.get().buffer, Scratch.ADDRESS, length);
+    }
+
     private static int nameOf(FdHandle handle, boolean local) throws IOException {
+        return nameOf(handle, local, false);
+    }
+
+    /** The address length, or -1 for ENOTCONN when {@code notConnectedIsMinusOne}. */
+    private static int nameOf(FdHandle handle, boolean local, boolean notConnectedIsMinusOne) throws IOException {
         int fd = handle.acquire();
         try {
             Scratch scratch = Scratch.get();
@@ -169,6 +180,9 @@ public final class Sockets {
             int result = local
                     ? Syscalls.INSTANCE.getsockname(fd, address, length)
                     : Syscalls.INSTANCE.getpeername(fd, address, length);
+            if (result == -Errno.ENOTCONN && notConnectedIsMinusOne) {
+                return -1;
+            }
             if (result < 0) {
                 throw Errno.exception(local ? "getsockname" : "getpeername", -result);
             }
