@@ -56,7 +56,8 @@ private fun withBlockingPeer(peer: (Socket) -> Unit, body: (InetSocketAddress) -
         try {
             body(InetSocketAddress(LOOPBACK, server.localPort))
         } finally {
-            server.close()
+            t.join(10_000) // the peer finishes on its own once the body has connected
+            server.close() // and is stopped if the body never did
             t.join(10_000)
         }
         failure?.let { throw it }
@@ -285,8 +286,9 @@ class TcpTest : FunSpec({
                 }
             }
         }
-        received!!.size shouldBe 16 * 1024
-        received!!.all { it == 1.toByte() } shouldBe true
+        val bytes = received.shouldNotBeNull()
+        bytes.size shouldBe 16 * 1024
+        bytes.all { it == 1.toByte() } shouldBe true
     }
 
     test("a reset by the peer reads as end of stream or an error, never as data") {
