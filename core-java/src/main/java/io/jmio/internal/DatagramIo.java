@@ -5,7 +5,6 @@ import io.jmio.sys.Linux;
 import io.jmio.sys.Scratch;
 import io.jmio.sys.Syscalls;
 import java.io.IOException;
-import java.net.SocketException;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -20,9 +19,10 @@ import java.util.Objects;
  * Scratch#ADDRESS_LENGTH}. Errors map through {@link Errno#datagramException}, so a refused
  * datagram is a {@link java.net.PortUnreachableException}. EINTR is retried.
  *
- * <p>Heap buffers go through the bounce buffer: a received datagram is cut to {@link
- * Scratch#BOUNCE_SIZE} bytes, and a larger one cannot be sent from a heap buffer (UDP's payload
- * limit, 65,507 bytes, fits).
+ * <p>Heap buffers go through the thread's bounce buffer. A datagram is never split, so a heap
+ * buffer larger than {@link Scratch#BOUNCE_SIZE} goes through a temporary direct buffer of its own
+ * size instead: a rare path, and the only one here that allocates (UDP's payload limit, 65,507
+ * bytes, fits the bounce buffer).
  */
 public final class DatagramIo {
     private DatagramIo() {}
@@ -41,10 +41,6 @@ public final class DatagramIo {
         Objects.requireNonNull(src, "buffer");
         int position = src.position();
         int length = src.limit() - position;
-        if (!src.isDirect() && length > Scratch.BOUNCE_SIZE) {
-            throw new SocketException(operation + ": a datagram from a heap buffer is limited to "
-                    + Scratch.BOUNCE_SIZE + " bytes, not " + length + "; use a direct buffer");
-        }
         int fd = handle.acquire();
         try {
             Scratch scratch = Scratch.get();
@@ -53,11 +49,11 @@ public final class DatagramIo {
             if (src.isDirect()) {
                 data = SYS.address(src) + position;
             } else {
-                ByteBuffer bounce = scratch.bounce();
-                ((Buffer) bounce).clear();
-                bounce.put(src);
+                ByteBuffer copy = heapCopyBuffer(scratch, length);
+                ((Buffer) copy).clear();
+                copy.put(src);
                 ((Buffer) src).position(position);
-                data = scratch.bounceAddress();
+                data = SYS.address(copy);
             }
             long n;
             do {
@@ -99,21 +95,19 @@ public final class DatagramIo {
                 from = scratch.address + Scratch.ADDRESS;
                 fromLength = scratch.address + Scratch.ADDRESS_LENGTH;
             }
-            boolean direct = dst.isDirect();
-            long data = direct ? SYS.address(dst) + position : scratch.bounceAddress();
-            int capacity = direct ? wanted : Math.min(wanted, Scratch.BOUNCE_SIZE);
+            ByteBuffer copy = dst.isDirect() ? null : heapCopyBuffer(scratch, wanted);
+            long data = copy == null ? SYS.address(dst) + position : SYS.address(copy);
             long n;
             do {
-                n = SYS.recvfrom(fd, data, capacity, flags, from, fromLength);
+                n = SYS.recvfrom(fd, data, wanted, flags, from, fromLength);
             } while (n == -Errno.EINTR);
             if (n >= 0) {
-                if (direct) {
+                if (copy == null) {
                     ((Buffer) dst).position(position + (int) n);
                 } else {
-                    ByteBuffer bounce = scratch.bounce();
-                    ((Buffer) bounce).clear();
-                    ((Buffer) bounce).limit((int) n);
-                    dst.put(bounce);
+                    ((Buffer) copy).clear();
+                    ((Buffer) copy).limit((int) n);
+                    dst.put(copy);
                 }
                 return (int) n;
             }
@@ -124,6 +118,11 @@ public final class DatagramIo {
         } finally {
             handle.release();
         }
+    }
+
+    /** The bounce buffer, or for a datagram that does not fit it a temporary direct buffer. */
+    private static ByteBuffer heapCopyBuffer(Scratch scratch, int length) {
+        return length <= Scratch.BOUNCE_SIZE ? scratch.bounce() : ByteBuffer.allocateDirect(length);
     }
 
     /**

@@ -40,8 +40,10 @@ import java.nio.ByteBuffer;
  *   <li>Edge-triggered like every source: after a readable event, receive until it would block.</li>
  *   <li>A datagram refused by its destination (an ICMP port unreachable, reported on a later call
  *       of a connected socket) is a {@link java.net.PortUnreachableException}.</li>
- *   <li>Direct buffers go to the kernel without a copy; heap buffers go through a per-thread
- *       native buffer of 64 KiB. Read-only buffers are rejected for receives.</li>
+ *   <li>Direct buffers go to the kernel without a copy; heap buffers are copied through a
+ *       per-thread native buffer (a temporary one for heap buffers over 64 KiB: a datagram is
+ *       never split). Read-only buffers are rejected for receives. Sends and receives with
+ *       direct buffers allocate nothing; the address-returning calls allocate the address.</li>
  *   <li>Thread-safe; {@link #close()} is idempotent, removes the socket from every epoll set, and
  *       makes later calls throw {@link java.nio.channels.ClosedChannelException} without reaching
  *       the kernel.</li>

@@ -390,6 +390,24 @@ class UdpSocketTest : FunSpec({
         }
     }
 
+    test("a maximal 65,507-byte datagram arrives whole, also in a heap buffer larger than 64 KiB") {
+        val s1 = UdpSocket.v4().setOption(StandardSocketOptions.SO_SNDBUF, 1 shl 20).bind(localV4())
+        val s2 = UdpSocket.v4().setOption(StandardSocketOptions.SO_RCVBUF, 1 shl 20).bind(localV4())
+        try {
+            val payload = ByteArray(65_507) { (it % 253).toByte() }
+            s1.sendTo(ByteBuffer.wrap(payload), s2.localAddress()) shouldBe payload.size
+            s1.sendTo(directOf(payload), s2.localAddress()) shouldBe payload.size
+            val bigHeap = ByteBuffer.allocate(100_000)
+            awaitDatagram { s2.receiveFrom(bigHeap) } shouldBe s1.localAddress()
+            bigHeap.writtenBytes() shouldBe payload
+            val direct = ByteBuffer.allocateDirect(70_000)
+            awaitDatagram { s2.receiveFrom(direct) }
+            direct.writtenBytes() shouldBe payload
+        } finally {
+            closeAll(s1, s2)
+        }
+    }
+
     test("a datagram refused by its destination is a PortUnreachableException") {
         Poll.open().use { poll ->
             val events = Events.withCapacity(16)
