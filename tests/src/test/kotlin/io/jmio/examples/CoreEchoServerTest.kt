@@ -3,6 +3,7 @@ package io.jmio.examples
 import io.jmio.examples.core.CoreEchoServer
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
+import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
@@ -137,8 +138,10 @@ class CoreEchoServerTest : FunSpec({
         val process = ProcessBuilder(java, "-cp", classpath, CoreEchoServer::class.java.name, "--host", "127.0.0.1", "--port", "0")
             .start()
         try {
-            val line = process.errorStream.bufferedReader().readLine()
-            line shouldStartWith "listening on 127.0.0.1:"
+            // JDK 24+ may first warn about JNA's native access; the announcement follows.
+            val stderr = process.errorStream.bufferedReader()
+            val line = generateSequence { stderr.readLine() }.take(20).firstOrNull { it.startsWith("listening on") }
+            line.shouldNotBeNull() shouldStartWith "listening on 127.0.0.1:"
             val port = line.substringAfterLast(':').toInt()
             Socket(LOOPBACK, port).use { socket ->
                 socket.soTimeout = 10_000
