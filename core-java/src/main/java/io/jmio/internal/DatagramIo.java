@@ -59,14 +59,11 @@ public final class DatagramIo {
             do {
                 n = SYS.sendto(fd, data, length, Linux.MSG_NOSIGNAL, to, addressLength);
             } while (n == -Errno.EINTR);
-            if (n >= 0) {
-                ((Buffer) src).position(position + (int) n);
-                return (int) n;
+            if (n < 0) {
+                return failure(n, operation);
             }
-            if (n == -Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            throw Errno.datagramException(operation, (int) -n);
+            ((Buffer) src).position(position + (int) n);
+            return (int) n;
         } finally {
             handle.release();
         }
@@ -101,23 +98,28 @@ public final class DatagramIo {
             do {
                 n = SYS.recvfrom(fd, data, wanted, flags, from, fromLength);
             } while (n == -Errno.EINTR);
-            if (n >= 0) {
-                if (copy == null) {
-                    ((Buffer) dst).position(position + (int) n);
-                } else {
-                    ((Buffer) copy).clear();
-                    ((Buffer) copy).limit((int) n);
-                    dst.put(copy);
-                }
-                return (int) n;
+            if (n < 0) {
+                return failure(n, operation);
             }
-            if (n == -Errno.EAGAIN) {
-                return WOULD_BLOCK;
+            if (copy == null) {
+                ((Buffer) dst).position(position + (int) n);
+            } else {
+                ((Buffer) copy).clear();
+                ((Buffer) copy).limit((int) n);
+                dst.put(copy);
             }
-            throw Errno.datagramException(operation, (int) -n);
+            return (int) n;
         } finally {
             handle.release();
         }
+    }
+
+    /** {@link #WOULD_BLOCK} for EAGAIN; otherwise the exception for a failed call's {@code -errno}. */
+    private static int failure(long negativeErrno, String operation) throws IOException {
+        if (negativeErrno == -Errno.EAGAIN) {
+            return WOULD_BLOCK;
+        }
+        throw Errno.datagramException(operation, (int) -negativeErrno);
     }
 
     /** The bounce buffer, or for a datagram that does not fit it a temporary direct buffer. */

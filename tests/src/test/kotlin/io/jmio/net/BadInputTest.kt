@@ -7,6 +7,7 @@ import io.jmio.testing.localV4
 import io.jmio.testing.localV6
 import io.jmio.testing.shouldContainErrno
 import io.jmio.testing.tcpPair
+import io.jmio.testing.withTcpPair
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -102,8 +103,7 @@ class BadInputTest : FunSpec({
     }
 
     test("bad offsets and lengths throw IndexOutOfBoundsException before any I/O") {
-        val (client, server) = tcpPair()
-        try {
+        withTcpPair { client, server ->
             val bytes = ByteArray(10)
             val bad = listOf(-1 to 1, 0 to -1, 0 to 11, 5 to 6, 10 to 1, Int.MAX_VALUE to 1, 1 to Int.MAX_VALUE)
             for ((offset, length) in bad) {
@@ -117,8 +117,6 @@ class BadInputTest : FunSpec({
             }
             client.read(bytes, 10, 0) shouldBe 0 // an empty range at the end is fine
             client.write(bytes, 0, 0) shouldBe 0
-        } finally {
-            closeAll(client, server)
         }
     }
 

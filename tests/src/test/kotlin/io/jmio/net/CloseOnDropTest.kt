@@ -5,11 +5,11 @@ import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.testing.acceptWithin
 import io.jmio.testing.awaitEvent
-import io.jmio.testing.closeAll
 import io.jmio.testing.directOf
 import io.jmio.testing.localV4
 import io.jmio.testing.readExactly
-import io.jmio.testing.tcpPair
+import io.jmio.testing.withPolledPair
+import io.jmio.testing.withTcpPair
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import java.nio.ByteBuffer
@@ -56,20 +56,14 @@ class CloseOnDropTest : FunSpec({
     }
 
     test("closing a registered stream removes it from epoll: its token is never reported again") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, CLIENT, Interest.READABLE.add(Interest.WRITABLE))
-                awaitEvent(poll, events, CLIENT) { it.isWritable }
-                client.close()
-                server.write(directOf(byteArrayOf(1, 2, 3))) // provokes a reset: more readiness for a closed fd
-                server.close()
-                poll.poll(events, Duration.ofMillis(200))
-                events.none { it.token() == CLIENT } shouldBe true
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, CLIENT, Interest.READABLE.add(Interest.WRITABLE))
+            awaitEvent(poll, events, CLIENT) { it.isWritable }
+            client.close()
+            server.write(directOf(byteArrayOf(1, 2, 3))) // provokes a reset: more readiness for a closed fd
+            server.close()
+            poll.poll(events, Duration.ofMillis(200))
+            events.none { it.token() == CLIENT } shouldBe true
         }
     }
 
@@ -88,13 +82,10 @@ class CloseOnDropTest : FunSpec({
     }
 
     test("closing one end of a pair does not disturb the other end's pending data") {
-        val (client, server) = tcpPair()
-        try {
+        withTcpPair { client, server ->
             server.write(directOf(byteArrayOf(4, 5, 6))) shouldBe 3
             server.close()
             readExactly(client, 3) shouldBe byteArrayOf(4, 5, 6)
-        } finally {
-            closeAll(client, server)
         }
     }
 })

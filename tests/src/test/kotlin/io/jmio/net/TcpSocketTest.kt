@@ -1,10 +1,9 @@
 package io.jmio.net
 
 import io.jmio.testing.acceptWithin
-import io.jmio.testing.closeAll
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
-import io.jmio.testing.tcpPair
+import io.jmio.testing.withTcpPair
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.nulls.shouldNotBeNull
@@ -65,8 +64,7 @@ class TcpSocketTest : FunSpec({
 
     for ((family, local) in listOf("IPv4" to localV4(), "IPv6" to localV6())) {
         test("$family stream options round trip: keep-alive and its timings, linger, no-delay, buffers, TOS") {
-            val (client, server) = tcpPair(local)
-            try {
+            withTcpPair(local) { client, server ->
                 client.setOption(StandardSocketOptions.SO_KEEPALIVE, true)
                 client.getOption(StandardSocketOptions.SO_KEEPALIVE) shouldBe true
                 client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 30)
@@ -86,8 +84,6 @@ class TcpSocketTest : FunSpec({
                 client.getOption(StandardSocketOptions.IP_TOS) shouldBe 0x10
                 client.setOption(StandardSocketOptions.SO_SNDBUF, 64 * 1024)
                 client.getOption(StandardSocketOptions.SO_SNDBUF) shouldBeGreaterThanOrEqual 64 * 1024
-            } finally {
-                closeAll(client, server)
             }
         }
     }

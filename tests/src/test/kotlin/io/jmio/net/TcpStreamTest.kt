@@ -20,7 +20,8 @@ import io.jmio.testing.localV4
 import io.jmio.testing.localV6
 import io.jmio.testing.readExactly
 import io.jmio.testing.shouldContainErrno
-import io.jmio.testing.tcpPair
+import io.jmio.testing.withPolledPair
+import io.jmio.testing.withTcpPair
 import io.jmio.testing.writtenBytes
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -93,8 +94,7 @@ class TcpStreamTest : FunSpec({
     }
 
     test("heap buffers and byte arrays go through the bounce buffer in both directions") {
-        val (client, server) = tcpPair()
-        try {
+        withTcpPair { client, server ->
             client.write(ByteBuffer.wrap(DATA1)) shouldBe DATA1.size
             readExactly(server, DATA1.size) shouldBe DATA1
             val bytes = ByteArray(20) { 9 }
@@ -110,20 +110,15 @@ class TcpStreamTest : FunSpec({
             server.write(DATA1, 0, DATA1.size) shouldBe DATA1.size
             while (heap.position() < DATA1.size) client.read(heap).let { check(it >= 0) }
             heap.writtenBytes() shouldBe DATA1
-        } finally {
-            closeAll(client, server)
         }
     }
 
     test("a large heap write is cut to the bounce buffer and reports what was written") {
-        val (client, server) = tcpPair()
-        try {
+        withTcpPair { client, server ->
             val big = ByteArray(1 shl 20) { it.toByte() }
             val n = client.write(ByteBuffer.wrap(big))
             (n in 1..(64 * 1024)) shouldBe true
             readExactly(server, n) shouldBe big.copyOf(n)
-        } finally {
-            closeAll(client, server)
         }
     }
 
@@ -164,8 +159,7 @@ class TcpStreamTest : FunSpec({
 
     test("ttl and noDelay can be set and read back, and read without a prior set") {
         for (local in listOf(localV4(), localV6())) {
-            val (client, server) = tcpPair(local)
-            try {
+            withTcpPair(local) { client, server ->
                 client.ttl()
                 client.noDelay()
                 client.setTtl(10)
@@ -175,46 +169,31 @@ class TcpStreamTest : FunSpec({
                 client.setNoDelay(false)
                 client.noDelay() shouldBe false
                 client.takeError().shouldBeNull()
-            } finally {
-                closeAll(client, server)
             }
         }
     }
 
     test("shutdown(READ) succeeds and gives a read-closed event") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                client.shutdown(Shutdown.READ)
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READ_CLOSED))
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            client.shutdown(Shutdown.READ)
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READ_CLOSED))
         }
     }
 
     test("shutdown(BOTH) gives a write-closed event, then a write is a broken pipe") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                client.shutdown(Shutdown.BOTH)
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITE_CLOSED))
-                shouldThrow<SocketException> { client.write(directOf(DATA2)) }.message shouldContainErrno "EPIPE"
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            client.shutdown(Shutdown.BOTH)
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITE_CLOSED))
+            shouldThrow<SocketException> { client.write(directOf(DATA2)) }.message shouldContainErrno "EPIPE"
         }
     }
 
     test("shutdown(WRITE): our writes fail but reading goes on, and the peer reads end of stream") {
-        val (client, server) = tcpPair()
-        try {
+        withTcpPair { client, server ->
             client.write(directOf(DATA1)) shouldBe DATA1.size
             client.shutdown(Shutdown.WRITE)
             shouldThrow<SocketException> { client.write(DATA2, 0, DATA2.size) }.message shouldContainErrno "EPIPE"
@@ -222,98 +201,66 @@ class TcpStreamTest : FunSpec({
             server.read(ByteBuffer.allocate(8)) shouldBe -1
             server.write(directOf(DATA2)) shouldBe DATA2.size
             readExactly(client, DATA2.size) shouldBe DATA2
-        } finally {
-            closeAll(client, server)
         }
     }
 
     test("a stream registered for reading with no data gets no events; reregistered for writing it does") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE)
-                expectNoEvents(poll, events)
-                poll.registry().reregister(client, ID2, Interest.WRITABLE)
-                expectEvents(poll, events, ExpectEvent(ID2, Readiness.WRITABLE))
-                events.any { it.token() == ID1 } shouldBe false
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE)
+            expectNoEvents(poll, events)
+            poll.registry().reregister(client, ID2, Interest.WRITABLE)
+            expectEvents(poll, events, ExpectEvent(ID2, Readiness.WRITABLE))
+            events.any { it.token() == ID1 } shouldBe false
         }
     }
 
     test("after deregister no events arrive, reads would block and writes still work") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.WRITABLE.add(Interest.READABLE))
-                poll.registry().deregister(client)
-                expectNoEvents(poll, events)
-                client.peerAddress() shouldBe server.localAddress()
-                val buffer = ByteBuffer.allocateDirect(16)
-                client.peek(buffer) shouldBe 0
-                client.read(buffer) shouldBe 0
-                client.write(directOf(DATA1)) shouldBe DATA1.size
-                server.write(directOf(DATA2)) shouldBe DATA2.size
-                expectNoEvents(poll, events)
-                readExactly(server, DATA1.size) shouldBe DATA1
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.WRITABLE.add(Interest.READABLE))
+            poll.registry().deregister(client)
+            expectNoEvents(poll, events)
+            client.peerAddress() shouldBe server.localAddress()
+            val buffer = ByteBuffer.allocateDirect(16)
+            client.peek(buffer) shouldBe 0
+            client.read(buffer) shouldBe 0
+            client.write(directOf(DATA1)) shouldBe DATA1.size
+            server.write(directOf(DATA2)) shouldBe DATA2.size
+            expectNoEvents(poll, events)
+            readExactly(server, DATA1.size) shouldBe DATA1
         }
     }
 
     test("peer shutdown(WRITE) gives a readable, read-closed event and then end of stream") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                server.shutdown(Shutdown.WRITE)
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE or Readiness.READ_CLOSED))
-                client.read(ByteBuffer.allocateDirect(8)) shouldBe -1
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            server.shutdown(Shutdown.WRITE)
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE or Readiness.READ_CLOSED))
+            client.read(ByteBuffer.allocateDirect(8)) shouldBe -1
         }
     }
 
     test("the peer closing after we wrote gives a read-closed event") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                client.write(directOf(DATA1)) shouldBe DATA1.size
-                client.read(ByteBuffer.allocate(1)) shouldBe 0
-                server.close() // unread data: the kernel resets the connection
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READ_CLOSED))
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            client.write(directOf(DATA1)) shouldBe DATA1.size
+            client.read(ByteBuffer.allocate(1)) shouldBe 0
+            server.close() // unread data: the kernel resets the connection
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READ_CLOSED))
         }
     }
 
     test("a peer closing with SO_LINGER 0 gives a readable event") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                server.setOption(StandardSocketOptions.SO_LINGER, 0)
-                server.getOption(StandardSocketOptions.SO_LINGER) shouldBe 0
-                server.close()
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                // A reset connection reads as an error, never as data.
-                runCatching { client.read(ByteBuffer.allocate(8)) }.getOrNull()?.let { (it <= 0) shouldBe true }
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE.add(Interest.WRITABLE))
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            server.setOption(StandardSocketOptions.SO_LINGER, 0)
+            server.getOption(StandardSocketOptions.SO_LINGER) shouldBe 0
+            server.close()
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            // A reset connection reads as an error, never as data.
+            runCatching { client.read(ByteBuffer.allocate(8)) }.getOrNull()?.let { (it <= 0) shouldBe true }
         }
     }
 
@@ -333,44 +280,32 @@ class TcpStreamTest : FunSpec({
     }
 
     test("a successful peek does not consume readiness: a readable event still follows") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE)
-                expectNoEvents(poll, events)
-                server.write(byteArrayOf(0), 0, 1) shouldBe 1
-                val buffer = ByteBuffer.allocate(2)
-                val deadline = System.nanoTime() + 5_000_000_000L
-                var n = 0
-                while (n == 0 && System.nanoTime() < deadline) n = client.peek(buffer.clear())
-                n shouldBe 1
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                client.read(buffer.clear()) shouldBe 1 // the peeked byte is still there
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE)
+            expectNoEvents(poll, events)
+            server.write(byteArrayOf(0), 0, 1) shouldBe 1
+            val buffer = ByteBuffer.allocate(2)
+            val deadline = System.nanoTime() + 5_000_000_000L
+            var n = 0
+            while (n == 0 && System.nanoTime() < deadline) n = client.peek(buffer.clear())
+            n shouldBe 1
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            client.read(buffer.clear()) shouldBe 1 // the peeked byte is still there
         }
     }
 
     test("edge-triggered re-arming: read to would-block, the peer writes, a new readable event comes") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (client, server) = tcpPair()
-            try {
-                poll.registry().register(client, ID1, Interest.READABLE)
-                val buffer = ByteBuffer.allocateDirect(1)
-                client.read(buffer) shouldBe 0
-                server.write(byteArrayOf(0), 0, 1) shouldBe 1
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                client.read(buffer.clear()) shouldBe 1
-                client.peek(buffer.clear()) shouldBe 0
-                server.write(byteArrayOf(1, 2, 3, 4), 0, 4) shouldBe 4
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                client.read(ByteBuffer.allocate(8)) shouldBe 4
-            } finally {
-                closeAll(client, server)
-            }
+        withPolledPair { poll, events, client, server ->
+            poll.registry().register(client, ID1, Interest.READABLE)
+            val buffer = ByteBuffer.allocateDirect(1)
+            client.read(buffer) shouldBe 0
+            server.write(byteArrayOf(0), 0, 1) shouldBe 1
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            client.read(buffer.clear()) shouldBe 1
+            client.peek(buffer.clear()) shouldBe 0
+            server.write(byteArrayOf(1, 2, 3, 4), 0, 4) shouldBe 4
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            client.read(ByteBuffer.allocate(8)) shouldBe 4
         }
     }
 

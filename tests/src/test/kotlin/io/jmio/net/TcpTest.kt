@@ -103,59 +103,33 @@ class TcpTest : FunSpec({
         }
     }
 
-    test("16 MiB from a peer, read to would-block on every event") {
-        withBlockingPeer({ peer ->
-            val chunk = ByteArray(1024)
-            repeat(N / chunk.size) { peer.getOutputStream().write(chunk) }
-        }) { address ->
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(128)
-                TcpStream.connect(address).use { stream ->
-                    poll.registry().register(stream, CLIENT, Interest.READABLE)
-                    val buffer = ByteBuffer.allocateDirect(1024)
-                    var total = 0
-                    val deadline = System.nanoTime() + 60_000_000_000L
-                    while (total < N && System.nanoTime() < deadline) {
-                        poll.poll(events, Duration.ofSeconds(1))
-                        for (event in events) {
-                            event.token() shouldBe CLIENT
-                            while (true) {
-                                val n = stream.read(buffer.clear())
-                                if (n <= 0) break
-                                total += n
+    for (peekFirst in listOf(false, true)) {
+        test("16 MiB from a peer, read to would-block on every event" + if (peekFirst) ", with a peek first" else "") {
+            withBlockingPeer({ peer ->
+                val chunk = ByteArray(1024)
+                repeat(N / chunk.size) { peer.getOutputStream().write(chunk) }
+            }) { address ->
+                Poll.open().use { poll ->
+                    val events = Events.withCapacity(128)
+                    TcpStream.connect(address).use { stream ->
+                        poll.registry().register(stream, CLIENT, Interest.READABLE)
+                        val buffer = ByteBuffer.allocateDirect(1024)
+                        var total = 0
+                        val deadline = System.nanoTime() + 60_000_000_000L
+                        while (total < N && System.nanoTime() < deadline) {
+                            poll.poll(events, Duration.ofSeconds(1))
+                            for (event in events) {
+                                event.token() shouldBe CLIENT
+                                if (peekFirst && stream.peek(buffer.clear()) == 0) continue
+                                while (true) {
+                                    val n = stream.read(buffer.clear())
+                                    if (n <= 0) break
+                                    total += n
+                                }
                             }
                         }
+                        total shouldBe N
                     }
-                    total shouldBe N
-                }
-            }
-        }
-    }
-
-    test("16 MiB from a peer with a peek before each drain") {
-        withBlockingPeer({ peer ->
-            val chunk = ByteArray(1024)
-            repeat(N / chunk.size) { peer.getOutputStream().write(chunk) }
-        }) { address ->
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(128)
-                TcpStream.connect(address).use { stream ->
-                    poll.registry().register(stream, CLIENT, Interest.READABLE)
-                    val buffer = ByteBuffer.allocateDirect(1024)
-                    var total = 0
-                    val deadline = System.nanoTime() + 60_000_000_000L
-                    while (total < N && System.nanoTime() < deadline) {
-                        poll.poll(events, Duration.ofSeconds(1))
-                        for (event in events) {
-                            if (stream.peek(buffer.clear()) == 0) continue
-                            while (true) {
-                                val n = stream.read(buffer.clear())
-                                if (n <= 0) break
-                                total += n
-                            }
-                        }
-                    }
-                    total shouldBe N
                 }
             }
         }

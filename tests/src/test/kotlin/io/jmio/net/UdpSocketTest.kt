@@ -17,6 +17,7 @@ import io.jmio.testing.fdFlags
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
 import io.jmio.testing.shouldContainErrno
+import io.jmio.testing.withUdpPair
 import io.jmio.testing.writtenBytes
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -55,97 +56,76 @@ class UdpSocketTest : FunSpec({
     timeout = 60_000L
 
     test("an empty datagram is a datagram of length 0, not would-block") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val s1 = UdpSocket.bind(localV4())
-            val s2 = UdpSocket.bind(localV4())
-            try {
-                poll.registry().register(s1, ID1, Interest.WRITABLE)
-                poll.registry().register(s2, ID2, Interest.READABLE)
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                s1.sendTo(ByteBuffer.allocateDirect(0), s2.localAddress()) shouldBe 0
-                expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
-                val buffer = ByteBuffer.allocateDirect(10)
-                s2.receiveFrom(buffer) shouldBe s1.localAddress()
-                buffer.position() shouldBe 0
-                s2.receiveFrom(buffer).shouldBeNull()
-                s1.sendTo(ByteBuffer.allocate(0), s2.localAddress()) shouldBe 0
-                awaitDatagram { s2.receive(buffer).takeIf { it >= 0 } } shouldBe 0
-                s2.receive(buffer) shouldBe -1
-            } finally {
-                closeAll(s1, s2)
-            }
+        withUdpPair { poll, events, s1, s2 ->
+            poll.registry().register(s1, ID1, Interest.WRITABLE)
+            poll.registry().register(s2, ID2, Interest.READABLE)
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            s1.sendTo(ByteBuffer.allocateDirect(0), s2.localAddress()) shouldBe 0
+            expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
+            val buffer = ByteBuffer.allocateDirect(10)
+            s2.receiveFrom(buffer) shouldBe s1.localAddress()
+            buffer.position() shouldBe 0
+            s2.receiveFrom(buffer).shouldBeNull()
+            s1.sendTo(ByteBuffer.allocate(0), s2.localAddress()) shouldBe 0
+            awaitDatagram { s2.receive(buffer).takeIf { it >= 0 } } shouldBe 0
+            s2.receive(buffer) shouldBe -1
         }
     }
 
     for ((family, local) in listOf("IPv4" to localV4(), "IPv6" to localV6())) {
         test("$family unconnected sockets: sendTo, peekFrom and receiveFrom give data and sender") {
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(16)
-                val s1 = UdpSocket.bind(local)
-                val s2 = UdpSocket.bind(local)
-                try {
-                    for (s in listOf(s1, s2)) {
-                        (fdFlags(s.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
-                    }
-                    val a1 = s1.localAddress()
-                    val a2 = s2.localAddress()
-                    poll.registry().register(s1, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                    poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
-                    expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE), ExpectEvent(ID2, Readiness.WRITABLE))
-
-                    val buffer = ByteBuffer.allocateDirect(20)
-                    s1.peekFrom(buffer).shouldBeNull()
-                    s1.receiveFrom(buffer).shouldBeNull()
-                    s1.sendTo(directOf(DATA1), a2) shouldBe DATA1.size
-                    s2.sendTo(directOf(DATA2), a1) shouldBe DATA2.size
-                    expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE), ExpectEvent(ID2, Readiness.READABLE))
-
-                    s1.peekFrom(buffer.clear()) shouldBe a2
-                    buffer.writtenBytes() shouldBe DATA2
-                    s2.peekFrom(buffer.clear()) shouldBe a1
-                    buffer.writtenBytes() shouldBe DATA1
-                    s1.receiveFrom(buffer.clear()) shouldBe a2
-                    buffer.writtenBytes() shouldBe DATA2
-                    s2.receiveFrom(buffer.clear()) shouldBe a1
-                    buffer.writtenBytes() shouldBe DATA1
-                    s1.takeError().shouldBeNull()
-                    s2.takeError().shouldBeNull()
-                } finally {
-                    closeAll(s1, s2)
+            withUdpPair(local) { poll, events, s1, s2 ->
+                for (s in listOf(s1, s2)) {
+                    (fdFlags(s.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
                 }
+                val a1 = s1.localAddress()
+                val a2 = s2.localAddress()
+                poll.registry().register(s1, ID1, Interest.READABLE.add(Interest.WRITABLE))
+                poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
+                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE), ExpectEvent(ID2, Readiness.WRITABLE))
+
+                val buffer = ByteBuffer.allocateDirect(20)
+                s1.peekFrom(buffer).shouldBeNull()
+                s1.receiveFrom(buffer).shouldBeNull()
+                s1.sendTo(directOf(DATA1), a2) shouldBe DATA1.size
+                s2.sendTo(directOf(DATA2), a1) shouldBe DATA2.size
+                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE), ExpectEvent(ID2, Readiness.READABLE))
+
+                s1.peekFrom(buffer.clear()) shouldBe a2
+                buffer.writtenBytes() shouldBe DATA2
+                s2.peekFrom(buffer.clear()) shouldBe a1
+                buffer.writtenBytes() shouldBe DATA1
+                s1.receiveFrom(buffer.clear()) shouldBe a2
+                buffer.writtenBytes() shouldBe DATA2
+                s2.receiveFrom(buffer.clear()) shouldBe a1
+                buffer.writtenBytes() shouldBe DATA1
+                s1.takeError().shouldBeNull()
+                s2.takeError().shouldBeNull()
             }
         }
 
         test("$family connected sockets: send, peek and receive") {
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(16)
-                val s1 = UdpSocket.bind(local)
-                val s2 = UdpSocket.bind(local)
-                try {
-                    s1.connect(s2.localAddress())
-                    s2.connect(s1.localAddress())
-                    s1.peerAddress() shouldBe s2.localAddress()
-                    poll.registry().register(s1, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                    poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
-                    expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE), ExpectEvent(ID2, Readiness.WRITABLE))
-                    val buffer = ByteBuffer.allocateDirect(20)
-                    s1.peek(buffer) shouldBe -1
-                    s1.receive(buffer) shouldBe -1
-                    s1.send(directOf(DATA1)) shouldBe DATA1.size
-                    s2.send(directOf(DATA2)) shouldBe DATA2.size
-                    expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE), ExpectEvent(ID2, Readiness.READABLE))
-                    s1.peek(buffer.clear()) shouldBe DATA2.size
-                    buffer.writtenBytes() shouldBe DATA2
-                    s2.peek(buffer.clear()) shouldBe DATA1.size
-                    s1.receive(buffer.clear()) shouldBe DATA2.size
-                    buffer.writtenBytes() shouldBe DATA2
-                    s2.receive(buffer.clear()) shouldBe DATA1.size
-                    buffer.writtenBytes() shouldBe DATA1
-                    s1.takeError().shouldBeNull()
-                } finally {
-                    closeAll(s1, s2)
-                }
+            withUdpPair(local) { poll, events, s1, s2 ->
+                s1.connect(s2.localAddress())
+                s2.connect(s1.localAddress())
+                s1.peerAddress() shouldBe s2.localAddress()
+                poll.registry().register(s1, ID1, Interest.READABLE.add(Interest.WRITABLE))
+                poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
+                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE), ExpectEvent(ID2, Readiness.WRITABLE))
+                val buffer = ByteBuffer.allocateDirect(20)
+                s1.peek(buffer) shouldBe -1
+                s1.receive(buffer) shouldBe -1
+                s1.send(directOf(DATA1)) shouldBe DATA1.size
+                s2.send(directOf(DATA2)) shouldBe DATA2.size
+                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE), ExpectEvent(ID2, Readiness.READABLE))
+                s1.peek(buffer.clear()) shouldBe DATA2.size
+                buffer.writtenBytes() shouldBe DATA2
+                s2.peek(buffer.clear()) shouldBe DATA1.size
+                s1.receive(buffer.clear()) shouldBe DATA2.size
+                buffer.writtenBytes() shouldBe DATA2
+                s2.receive(buffer.clear()) shouldBe DATA1.size
+                buffer.writtenBytes() shouldBe DATA1
+                s1.takeError().shouldBeNull()
             }
         }
     }
@@ -250,25 +230,18 @@ class UdpSocketTest : FunSpec({
     }
 
     test("send on an unconnected socket fails with 'address required'; receive and peek work unconnected") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val s1 = UdpSocket.bind(localV4())
-            val s2 = UdpSocket.bind(localV4())
-            try {
-                val e = shouldThrow<SocketException> { s1.send(directOf(DATA1)) }
-                e.message shouldContainErrno "EDESTADDRREQ"
-                (e.message!!.contains("address required")) shouldBe true
-                s1.peerAddress().shouldBeNull()
-                poll.registry().register(s2, ID2, Interest.READABLE)
-                s1.sendTo(directOf(DATA1), s2.localAddress()) shouldBe DATA1.size
-                expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
-                val buffer = ByteBuffer.allocateDirect(20)
-                s2.peek(buffer) shouldBe DATA1.size
-                s2.receive(buffer.clear()) shouldBe DATA1.size
-                buffer.writtenBytes() shouldBe DATA1
-            } finally {
-                closeAll(s1, s2)
-            }
+        withUdpPair { poll, events, s1, s2 ->
+            val e = shouldThrow<SocketException> { s1.send(directOf(DATA1)) }
+            e.message shouldContainErrno "EDESTADDRREQ"
+            (e.message!!.contains("address required")) shouldBe true
+            s1.peerAddress().shouldBeNull()
+            poll.registry().register(s2, ID2, Interest.READABLE)
+            s1.sendTo(directOf(DATA1), s2.localAddress()) shouldBe DATA1.size
+            expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
+            val buffer = ByteBuffer.allocateDirect(20)
+            s2.peek(buffer) shouldBe DATA1.size
+            s2.receive(buffer.clear()) shouldBe DATA1.size
+            buffer.writtenBytes() shouldBe DATA1
         }
     }
 
@@ -305,69 +278,48 @@ class UdpSocketTest : FunSpec({
     }
 
     test("registered for writing only, a datagram gives no readable event until reregistered for reading") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val socket = UdpSocket.bind(localV4())
-            val sender = UdpSocket.bind(localV4())
-            try {
-                poll.registry().register(socket, ID1, Interest.WRITABLE)
-                sender.sendTo(directOf(DATA1), socket.localAddress()) shouldBe DATA1.size
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                events.none { it.isReadable } shouldBe true
-                poll.registry().reregister(socket, ID2, Interest.READABLE)
-                expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
-                val buffer = ByteBuffer.allocateDirect(20)
-                socket.receiveFrom(buffer) shouldBe sender.localAddress()
-                buffer.writtenBytes() shouldBe DATA1
-            } finally {
-                closeAll(socket, sender)
-            }
+        withUdpPair { poll, events, socket, sender ->
+            poll.registry().register(socket, ID1, Interest.WRITABLE)
+            sender.sendTo(directOf(DATA1), socket.localAddress()) shouldBe DATA1.size
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            events.none { it.isReadable } shouldBe true
+            poll.registry().reregister(socket, ID2, Interest.READABLE)
+            expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
+            val buffer = ByteBuffer.allocateDirect(20)
+            socket.receiveFrom(buffer) shouldBe sender.localAddress()
+            buffer.writtenBytes() shouldBe DATA1
         }
     }
 
     test("after deregister no events arrive but receiveFrom still works") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val socket = UdpSocket.bind(localV4())
-            val sender = UdpSocket.bind(localV4())
-            try {
-                poll.registry().register(socket, ID1, Interest.READABLE)
-                sender.sendTo(directOf(DATA1), socket.localAddress()) shouldBe DATA1.size
-                poll.registry().deregister(socket)
-                expectNoEvents(poll, events)
-                awaitDatagram { socket.receiveFrom(ByteBuffer.allocateDirect(20)) } shouldBe sender.localAddress()
-            } finally {
-                closeAll(socket, sender)
-            }
+        withUdpPair { poll, events, socket, sender ->
+            poll.registry().register(socket, ID1, Interest.READABLE)
+            sender.sendTo(directOf(DATA1), socket.localAddress()) shouldBe DATA1.size
+            poll.registry().deregister(socket)
+            expectNoEvents(poll, events)
+            awaitDatagram { socket.receiveFrom(ByteBuffer.allocateDirect(20)) } shouldBe sender.localAddress()
         }
     }
 
     for (connected in listOf(true, false)) {
         test("edge-triggered re-arming (${if (connected) "receive" else "receiveFrom"}): receive to would-block, a new datagram, a new event") {
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(16)
-                val s1 = UdpSocket.bind(localV4())
-                val s2 = UdpSocket.bind(localV4())
-                try {
-                    poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
-                    expectEvents(poll, events, ExpectEvent(ID2, Readiness.WRITABLE))
-                    val buffer = ByteBuffer.allocateDirect(20)
-                    fun send() = if (connected) s1.send(directOf(DATA1)) else s1.sendTo(directOf(DATA1), s2.localAddress())
-                    fun receive(): Boolean =
-                        if (connected) s2.receive(buffer.clear()) >= 0 else s2.receiveFrom(buffer.clear()) != null
-                    if (connected) s1.connect(s2.localAddress())
-                    send() shouldBe DATA1.size
-                    expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
-                    receive() shouldBe true
-                    buffer.writtenBytes() shouldBe DATA1
-                    receive() shouldBe false
-                    send() shouldBe DATA1.size
-                    expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
-                    receive() shouldBe true
-                    buffer.writtenBytes() shouldBe DATA1
-                } finally {
-                    closeAll(s1, s2)
-                }
+            withUdpPair { poll, events, s1, s2 ->
+                poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
+                expectEvents(poll, events, ExpectEvent(ID2, Readiness.WRITABLE))
+                val buffer = ByteBuffer.allocateDirect(20)
+                fun send() = if (connected) s1.send(directOf(DATA1)) else s1.sendTo(directOf(DATA1), s2.localAddress())
+                fun receive(): Boolean =
+                    if (connected) s2.receive(buffer.clear()) >= 0 else s2.receiveFrom(buffer.clear()) != null
+                if (connected) s1.connect(s2.localAddress())
+                send() shouldBe DATA1.size
+                expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
+                receive() shouldBe true
+                buffer.writtenBytes() shouldBe DATA1
+                receive() shouldBe false
+                send() shouldBe DATA1.size
+                expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
+                receive() shouldBe true
+                buffer.writtenBytes() shouldBe DATA1
             }
         }
     }

@@ -7,6 +7,7 @@ import io.jmio.Poll
 import io.jmio.internal.FdHandle
 import io.jmio.net.TcpListener
 import io.jmio.net.TcpStream
+import io.jmio.net.UdpSocket
 import java.io.File
 import java.net.InetAddress
 import java.net.InetSocketAddress
@@ -184,5 +185,40 @@ class BlockingEchoServer(bind: InetSocketAddress = localV4()) : AutoCloseable {
         server.close()
         current?.close()
         thread.join(5_000)
+    }
+}
+
+/** Runs [body] with a connected loopback pair, closing both ends afterwards. */
+inline fun <T> withTcpPair(address: InetSocketAddress = localV4(), body: (client: TcpStream, server: TcpStream) -> T): T {
+    val (client, server) = tcpPair(address)
+    try {
+        return body(client, server)
+    } finally {
+        closeAll(client, server)
+    }
+}
+
+/** Runs [body] with a new Poll, an Events of 16 and a connected loopback pair; closes them all afterwards. */
+inline fun <T> withPolledPair(
+    address: InetSocketAddress = localV4(),
+    body: (poll: Poll, events: Events, client: TcpStream, server: TcpStream) -> T,
+): T = Poll.open().use { poll -> withTcpPair(address) { client, server -> body(poll, Events.withCapacity(16), client, server) } }
+
+/** Runs [body] with a new Poll, an Events of 16 and two UDP sockets bound to [local]; closes them all afterwards. */
+inline fun <T> withUdpPair(
+    local: InetSocketAddress = localV4(),
+    body: (poll: Poll, events: Events, first: UdpSocket, second: UdpSocket) -> T,
+): T = Poll.open().use { poll ->
+    val first = UdpSocket.bind(local)
+    val second = try {
+        UdpSocket.bind(local)
+    } catch (e: Throwable) {
+        first.close()
+        throw e
+    }
+    try {
+        body(poll, Events.withCapacity(16), first, second)
+    } finally {
+        closeAll(first, second)
     }
 }
