@@ -87,18 +87,14 @@ class TcpTest : FunSpec({
     test("connect: writable first; after the peer closes, readable") {
         val peerMayClose = CountDownLatch(1)
         withBlockingPeer({ peerMayClose.await(10, TimeUnit.SECONDS) }) { address ->
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(128)
-                TcpStream.connect(address).use { stream ->
-                    poll.registry().register(stream, CLIENT, Interest.READABLE.add(Interest.WRITABLE))
-                    poll.poll(events, Duration.ofSeconds(5))
-                    events.size() shouldBe 1
-                    events.get(0).isWritable shouldBe true
-                    events.get(0).isReadable shouldBe false
-                    peerMayClose.countDown()
-                    awaitEvent(poll, events, CLIENT) { it.isReadable }
-                    stream.read(ByteBuffer.allocate(8)) shouldBe -1
-                }
+            withClient(address, Interest.READABLE.add(Interest.WRITABLE)) { poll, events, stream ->
+                poll.poll(events, Duration.ofSeconds(5))
+                events.size() shouldBe 1
+                events.get(0).isWritable shouldBe true
+                events.get(0).isReadable shouldBe false
+                peerMayClose.countDown()
+                awaitEvent(poll, events, CLIENT) { it.isReadable }
+                stream.read(ByteBuffer.allocate(8)) shouldBe -1
             }
         }
     }
@@ -109,27 +105,23 @@ class TcpTest : FunSpec({
                 val chunk = ByteArray(1024)
                 repeat(N / chunk.size) { peer.getOutputStream().write(chunk) }
             }) { address ->
-                Poll.open().use { poll ->
-                    val events = Events.withCapacity(128)
-                    TcpStream.connect(address).use { stream ->
-                        poll.registry().register(stream, CLIENT, Interest.READABLE)
-                        val buffer = ByteBuffer.allocateDirect(1024)
-                        var total = 0
-                        val deadline = System.nanoTime() + 60_000_000_000L
-                        while (total < N && System.nanoTime() < deadline) {
-                            poll.poll(events, Duration.ofSeconds(1))
-                            for (event in events) {
-                                event.token() shouldBe CLIENT
-                                if (peekFirst && stream.peek(buffer.clear()) == 0) continue
-                                while (true) {
-                                    val n = stream.read(buffer.clear())
-                                    if (n <= 0) break
-                                    total += n
-                                }
+                withClient(address, Interest.READABLE) { poll, events, stream ->
+                    val buffer = ByteBuffer.allocateDirect(1024)
+                    var total = 0
+                    val deadline = System.nanoTime() + 60_000_000_000L
+                    while (total < N && System.nanoTime() < deadline) {
+                        poll.poll(events, Duration.ofSeconds(1))
+                        for (event in events) {
+                            event.token() shouldBe CLIENT
+                            if (peekFirst && stream.peek(buffer.clear()) == 0) continue
+                            while (true) {
+                                val n = stream.read(buffer.clear())
+                                if (n <= 0) break
+                                total += n
                             }
                         }
-                        total shouldBe N
                     }
+                    total shouldBe N
                 }
             }
         }
@@ -145,26 +137,22 @@ class TcpTest : FunSpec({
                 received += n
             }
         }) { address ->
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(128)
-                TcpStream.connect(address).use { stream ->
-                    poll.registry().register(stream, CLIENT, Interest.WRITABLE)
-                    val buffer = ByteBuffer.allocateDirect(1024)
-                    var total = 0
-                    val deadline = System.nanoTime() + 60_000_000_000L
-                    while (total < N && System.nanoTime() < deadline) {
-                        poll.poll(events, Duration.ofSeconds(1))
-                        for (event in events) {
-                            while (total < N) {
-                                buffer.clear().limit(minOf(buffer.capacity(), N - total))
-                                val n = stream.write(buffer)
-                                if (n == 0) break
-                                total += n
-                            }
+            withClient(address, Interest.WRITABLE) { poll, events, stream ->
+                val buffer = ByteBuffer.allocateDirect(1024)
+                var total = 0
+                val deadline = System.nanoTime() + 60_000_000_000L
+                while (total < N && System.nanoTime() < deadline) {
+                    poll.poll(events, Duration.ofSeconds(1))
+                    for (event in events) {
+                        while (total < N) {
+                            buffer.clear().limit(minOf(buffer.capacity(), N - total))
+                            val n = stream.write(buffer)
+                            if (n == 0) break
+                            total += n
                         }
                     }
-                    total shouldBe N
                 }
+                total shouldBe N
             }
         }
         received shouldBe N
@@ -250,14 +238,10 @@ class TcpTest : FunSpec({
     test("after a writable event, 16 writes of 1 KiB all complete at once") {
         var received: ByteArray? = null
         withBlockingPeer({ peer -> received = peer.getInputStream().readNBytes(16 * 1024) }) { address ->
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(16)
-                TcpStream.connect(address).use { stream ->
-                    poll.registry().register(stream, CLIENT, Interest.WRITABLE)
-                    awaitEvent(poll, events, CLIENT) { it.isWritable }
-                    val ones = ByteArray(1024) { 1 }
-                    repeat(16) { stream.write(ones, 0, ones.size) shouldBe ones.size }
-                }
+            withClient(address, Interest.WRITABLE) { poll, events, stream ->
+                awaitEvent(poll, events, CLIENT) { it.isWritable }
+                val ones = ByteArray(1024) { 1 }
+                repeat(16) { stream.write(ones, 0, ones.size) shouldBe ones.size }
             }
         }
         val bytes = received.shouldNotBeNull()
@@ -311,23 +295,19 @@ class TcpTest : FunSpec({
         val peerMayClose = CountDownLatch(1)
         val peerClosed = CountDownLatch(1)
         withBlockingPeer({ peerMayClose.await(10, TimeUnit.SECONDS) }) { address ->
-            Poll.open().use { poll ->
-                val events = Events.withCapacity(16)
-                TcpStream.connect(address).use { stream ->
-                    poll.registry().register(stream, CLIENT, Interest.READABLE.add(Interest.WRITABLE))
-                    awaitEvent(poll, events, CLIENT) { it.isWritable }
-                    peerMayClose.countDown()
-                    awaitEvent(poll, events, CLIENT) { it.isReadable }
-                    peerClosed.countDown()
-                    val buffer = ByteBuffer.allocateDirect(1024)
-                    val failure = runCatching {
-                        val deadline = System.nanoTime() + 10_000_000_000L
-                        while (System.nanoTime() < deadline) {
-                            if (stream.write(buffer.clear()) == 0) awaitEvent(poll, events, CLIENT)
-                        }
-                    }.exceptionOrNull()
-                    failure.shouldBeInstanceOf<java.net.SocketException>()
-                }
+            withClient(address, Interest.READABLE.add(Interest.WRITABLE)) { poll, events, stream ->
+                awaitEvent(poll, events, CLIENT) { it.isWritable }
+                peerMayClose.countDown()
+                awaitEvent(poll, events, CLIENT) { it.isReadable }
+                peerClosed.countDown()
+                val buffer = ByteBuffer.allocateDirect(1024)
+                val failure = runCatching {
+                    val deadline = System.nanoTime() + 10_000_000_000L
+                    while (System.nanoTime() < deadline) {
+                        if (stream.write(buffer.clear()) == 0) awaitEvent(poll, events, CLIENT)
+                    }
+                }.exceptionOrNull()
+                failure.shouldBeInstanceOf<java.net.SocketException>()
             }
         }
     }
@@ -419,6 +399,15 @@ class TcpTest : FunSpec({
         }
     }
 })
+
+/** Connects to [address] and registers the stream as [CLIENT] for [interest] with a new Poll, for [body]. */
+private inline fun withClient(address: InetSocketAddress, interest: Interest, body: (Poll, Events, TcpStream) -> Unit) =
+    Poll.open().use { poll ->
+        TcpStream.connect(address).use { stream ->
+            poll.registry().register(stream, CLIENT, interest)
+            body(poll, Events.withCapacity(128), stream)
+        }
+    }
 
 /** Polls until a poll returns events (at most 5 s). */
 private fun pollUntilSome(poll: Poll, events: Events) {

@@ -17,7 +17,7 @@ import io.jmio.testing.fdFlags
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
 import io.jmio.testing.shouldContainErrno
-import io.jmio.testing.withUdpPair
+import io.jmio.testing.withUdpSockets
 import io.jmio.testing.writtenBytes
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -56,7 +56,7 @@ class UdpSocketTest : FunSpec({
     timeout = 60_000L
 
     test("an empty datagram is a datagram of length 0, not would-block") {
-        withUdpPair { poll, events, s1, s2 ->
+        withUdpSockets(2) { poll, events, (s1, s2) ->
             poll.registry().register(s1, ID1, Interest.WRITABLE)
             poll.registry().register(s2, ID2, Interest.READABLE)
             expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
@@ -74,7 +74,7 @@ class UdpSocketTest : FunSpec({
 
     for ((family, local) in listOf("IPv4" to localV4(), "IPv6" to localV6())) {
         test("$family unconnected sockets: sendTo, peekFrom and receiveFrom give data and sender") {
-            withUdpPair(local) { poll, events, s1, s2 ->
+            withUdpSockets(2, local) { poll, events, (s1, s2) ->
                 for (s in listOf(s1, s2)) {
                     (fdFlags(s.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
                 }
@@ -105,7 +105,7 @@ class UdpSocketTest : FunSpec({
         }
 
         test("$family connected sockets: send, peek and receive") {
-            withUdpPair(local) { poll, events, s1, s2 ->
+            withUdpSockets(2, local) { poll, events, (s1, s2) ->
                 s1.connect(s2.localAddress())
                 s2.connect(s1.localAddress())
                 s1.peerAddress() shouldBe s2.localAddress()
@@ -167,70 +167,58 @@ class UdpSocketTest : FunSpec({
     }
 
     test("re-connecting redirects send") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (s1, s2, s3) = List(3) { UdpSocket.bind(localV4()) }
-            try {
-                s1.connect(s2.localAddress())
-                s2.connect(s1.localAddress())
-                s3.connect(s1.localAddress())
-                poll.registry().register(s1, ID1, Interest.READABLE.add(Interest.WRITABLE))
-                poll.registry().register(s2, ID2, Interest.READABLE)
-                poll.registry().register(s3, ID3, Interest.READABLE)
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
-                s1.send(directOf(DATA1)) shouldBe DATA1.size
-                expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
-                val buffer = ByteBuffer.allocateDirect(20)
-                s2.receive(buffer) shouldBe DATA1.size
-                s1.connect(s3.localAddress())
-                s1.send(directOf(DATA2)) shouldBe DATA2.size
-                expectEvents(poll, events, ExpectEvent(ID3, Readiness.READABLE))
-                s3.receive(buffer.clear()) shouldBe DATA2.size
-                buffer.writtenBytes() shouldBe DATA2
-                s2.receive(buffer.clear()) shouldBe -1
-            } finally {
-                closeAll(s1, s2, s3)
-            }
+        withUdpSockets(3) { poll, events, (s1, s2, s3) ->
+            s1.connect(s2.localAddress())
+            s2.connect(s1.localAddress())
+            s3.connect(s1.localAddress())
+            poll.registry().register(s1, ID1, Interest.READABLE.add(Interest.WRITABLE))
+            poll.registry().register(s2, ID2, Interest.READABLE)
+            poll.registry().register(s3, ID3, Interest.READABLE)
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
+            s1.send(directOf(DATA1)) shouldBe DATA1.size
+            expectEvents(poll, events, ExpectEvent(ID2, Readiness.READABLE))
+            val buffer = ByteBuffer.allocateDirect(20)
+            s2.receive(buffer) shouldBe DATA1.size
+            s1.connect(s3.localAddress())
+            s1.send(directOf(DATA2)) shouldBe DATA2.size
+            expectEvents(poll, events, ExpectEvent(ID3, Readiness.READABLE))
+            s3.receive(buffer.clear()) shouldBe DATA2.size
+            buffer.writtenBytes() shouldBe DATA2
+            s2.receive(buffer.clear()) shouldBe -1
         }
     }
 
     test("re-connecting filters receive") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (s1, s2, s3) = List(3) { UdpSocket.bind(localV4()) }
-            try {
-                s1.connect(s2.localAddress())
-                s2.connect(s1.localAddress())
-                s3.connect(s1.localAddress())
-                poll.registry().register(s1, ID1, Interest.READABLE)
-                val buffer = ByteBuffer.allocateDirect(20)
-                s2.send(directOf(DATA1)) shouldBe DATA1.size
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                s1.receive(buffer) shouldBe DATA1.size
-                s1.receive(buffer.clear()) shouldBe -1
+        withUdpSockets(3) { poll, events, (s1, s2, s3) ->
+            s1.connect(s2.localAddress())
+            s2.connect(s1.localAddress())
+            s3.connect(s1.localAddress())
+            poll.registry().register(s1, ID1, Interest.READABLE)
+            val buffer = ByteBuffer.allocateDirect(20)
+            s2.send(directOf(DATA1)) shouldBe DATA1.size
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            s1.receive(buffer) shouldBe DATA1.size
+            s1.receive(buffer.clear()) shouldBe -1
 
-                s1.connect(s3.localAddress())
-                s3.send(directOf(DATA2)) shouldBe DATA2.size
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                s1.receive(buffer.clear()) shouldBe DATA2.size
-                buffer.writtenBytes() shouldBe DATA2
-                s1.receive(buffer.clear()) shouldBe -1
+            s1.connect(s3.localAddress())
+            s3.send(directOf(DATA2)) shouldBe DATA2.size
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            s1.receive(buffer.clear()) shouldBe DATA2.size
+            buffer.writtenBytes() shouldBe DATA2
+            s1.receive(buffer.clear()) shouldBe -1
 
-                s1.connect(s2.localAddress())
-                s3.send(directOf(DATA1)) shouldBe DATA1.size // now filtered out
-                s2.send(directOf(DATA2)) shouldBe DATA2.size
-                expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
-                s1.receiveFrom(buffer.clear()) shouldBe s2.localAddress()
-                buffer.writtenBytes() shouldBe DATA2
-                s1.receive(buffer.clear()) shouldBe -1
-            } finally {
-                closeAll(s1, s2, s3)
-            }
+            s1.connect(s2.localAddress())
+            s3.send(directOf(DATA1)) shouldBe DATA1.size // now filtered out
+            s2.send(directOf(DATA2)) shouldBe DATA2.size
+            expectEvents(poll, events, ExpectEvent(ID1, Readiness.READABLE))
+            s1.receiveFrom(buffer.clear()) shouldBe s2.localAddress()
+            buffer.writtenBytes() shouldBe DATA2
+            s1.receive(buffer.clear()) shouldBe -1
         }
     }
 
     test("send on an unconnected socket fails with 'address required'; receive and peek work unconnected") {
-        withUdpPair { poll, events, s1, s2 ->
+        withUdpSockets(2) { poll, events, (s1, s2) ->
             val e = shouldThrow<SocketException> { s1.send(directOf(DATA1)) }
             e.message shouldContainErrno "EDESTADDRREQ"
             (e.message!!.contains("address required")) shouldBe true
@@ -246,39 +234,30 @@ class UdpSocketTest : FunSpec({
     }
 
     test("a connected socket may still sendTo another address on Linux") {
-        val (s1, s2, s3) = List(3) { UdpSocket.bind(localV4()) }
-        try {
+        withUdpSockets(3) { _, _, (s1, s2, s3) ->
             s1.connect(s3.localAddress())
             s1.sendTo(directOf(DATA2), s2.localAddress()) shouldBe DATA2.size
             val buffer = ByteBuffer.allocateDirect(20)
             awaitDatagram { s2.receiveFrom(buffer) } shouldBe s1.localAddress()
             buffer.writtenBytes() shouldBe DATA2
-        } finally {
-            closeAll(s1, s2, s3)
         }
     }
 
     test("a connected socket ignores datagrams from a third party") {
-        Poll.open().use { poll ->
-            val events = Events.withCapacity(16)
-            val (tx, rx, outsider) = List(3) { UdpSocket.bind(localV4()) }
-            try {
-                tx.connect(rx.localAddress())
-                rx.connect(tx.localAddress())
-                outsider.connect(rx.localAddress())
-                outsider.send(directOf(DATA1)) shouldBe DATA1.size
-                poll.registry().register(rx, ID1, Interest.READABLE)
-                poll.poll(events, Duration.ofSeconds(1))
-                events.none { it.token() == ID1 && it.isReadable } shouldBe true
-                rx.receive(ByteBuffer.allocateDirect(20)) shouldBe -1
-            } finally {
-                closeAll(tx, rx, outsider)
-            }
+        withUdpSockets(3) { poll, events, (tx, rx, outsider) ->
+            tx.connect(rx.localAddress())
+            rx.connect(tx.localAddress())
+            outsider.connect(rx.localAddress())
+            outsider.send(directOf(DATA1)) shouldBe DATA1.size
+            poll.registry().register(rx, ID1, Interest.READABLE)
+            poll.poll(events, Duration.ofSeconds(1))
+            events.none { it.token() == ID1 && it.isReadable } shouldBe true
+            rx.receive(ByteBuffer.allocateDirect(20)) shouldBe -1
         }
     }
 
     test("registered for writing only, a datagram gives no readable event until reregistered for reading") {
-        withUdpPair { poll, events, socket, sender ->
+        withUdpSockets(2) { poll, events, (socket, sender) ->
             poll.registry().register(socket, ID1, Interest.WRITABLE)
             sender.sendTo(directOf(DATA1), socket.localAddress()) shouldBe DATA1.size
             expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
@@ -292,7 +271,7 @@ class UdpSocketTest : FunSpec({
     }
 
     test("after deregister no events arrive but receiveFrom still works") {
-        withUdpPair { poll, events, socket, sender ->
+        withUdpSockets(2) { poll, events, (socket, sender) ->
             poll.registry().register(socket, ID1, Interest.READABLE)
             sender.sendTo(directOf(DATA1), socket.localAddress()) shouldBe DATA1.size
             poll.registry().deregister(socket)
@@ -303,7 +282,7 @@ class UdpSocketTest : FunSpec({
 
     for (connected in listOf(true, false)) {
         test("edge-triggered re-arming (${if (connected) "receive" else "receiveFrom"}): receive to would-block, a new datagram, a new event") {
-            withUdpPair { poll, events, s1, s2 ->
+            withUdpSockets(2) { poll, events, (s1, s2) ->
                 poll.registry().register(s2, ID2, Interest.READABLE.add(Interest.WRITABLE))
                 expectEvents(poll, events, ExpectEvent(ID2, Readiness.WRITABLE))
                 val buffer = ByteBuffer.allocateDirect(20)
@@ -325,9 +304,7 @@ class UdpSocketTest : FunSpec({
     }
 
     test("a datagram longer than the buffer is cut to fit and the rest discarded") {
-        val s1 = UdpSocket.bind(localV4())
-        val s2 = UdpSocket.bind(localV4())
-        try {
+        withUdpSockets(2) { _, _, (s1, s2) ->
             s1.sendTo(directOf(DATA1), s2.localAddress())
             s1.sendTo(ByteBuffer.wrap(DATA2), s2.localAddress())
             val small = ByteBuffer.allocate(5)
@@ -337,8 +314,6 @@ class UdpSocketTest : FunSpec({
             awaitDatagram { s2.receiveFrom(direct) }
             direct.writtenBytes() shouldBe DATA2.copyOf(4)
             s2.receiveFrom(direct.clear()).shouldBeNull()
-        } finally {
-            closeAll(s1, s2)
         }
     }
 

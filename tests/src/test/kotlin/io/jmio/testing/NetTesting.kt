@@ -204,21 +204,17 @@ inline fun <T> withPolledPair(
     body: (poll: Poll, events: Events, client: TcpStream, server: TcpStream) -> T,
 ): T = Poll.open().use { poll -> withTcpPair(address) { client, server -> body(poll, Events.withCapacity(16), client, server) } }
 
-/** Runs [body] with a new Poll, an Events of 16 and two UDP sockets bound to [local]; closes them all afterwards. */
-inline fun <T> withUdpPair(
+/** Runs [body] with a new Poll, an Events of 16 and [count] UDP sockets bound to [local]; closes them all afterwards. */
+inline fun <T> withUdpSockets(
+    count: Int,
     local: InetSocketAddress = localV4(),
-    body: (poll: Poll, events: Events, first: UdpSocket, second: UdpSocket) -> T,
+    body: (poll: Poll, events: Events, sockets: List<UdpSocket>) -> T,
 ): T = Poll.open().use { poll ->
-    val first = UdpSocket.bind(local)
-    val second = try {
-        UdpSocket.bind(local)
-    } catch (e: Throwable) {
-        first.close()
-        throw e
-    }
+    val sockets = ArrayList<UdpSocket>()
     try {
-        body(poll, Events.withCapacity(16), first, second)
+        repeat(count) { sockets += UdpSocket.bind(local) }
+        body(poll, Events.withCapacity(16), sockets)
     } finally {
-        closeAll(first, second)
+        closeAll(*sockets.toTypedArray())
     }
 }
