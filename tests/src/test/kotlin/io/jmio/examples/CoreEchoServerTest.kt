@@ -1,6 +1,7 @@
 package io.jmio.examples
 
 import io.jmio.examples.core.CoreEchoServer
+import io.jmio.testing.Worker
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
 import io.kotest.matchers.nulls.shouldNotBeNull
@@ -14,7 +15,6 @@ import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.net.Socket
 import java.util.concurrent.TimeUnit
-import kotlin.concurrent.thread
 import kotlin.random.Random
 
 private val LOOPBACK: InetAddress = InetAddress.getByName("127.0.0.1")
@@ -22,18 +22,13 @@ private val LOOPBACK: InetAddress = InetAddress.getByName("127.0.0.1")
 /** Runs a server on its own thread for the duration of [body]; then stops it and checks run() returned. */
 private fun withServer(body: (server: CoreEchoServer, serverThread: Thread) -> Unit) {
     val server = CoreEchoServer(InetSocketAddress(LOOPBACK, 0))
-    var failure: Throwable? = null
-    val serverThread = thread(name = "core-echo") {
-        try { server.run() } catch (e: Throwable) { failure = e }
-    }
+    val worker = Worker("core-echo") { server.run() }
     try {
-        body(server, serverThread)
+        body(server, worker.thread)
     } finally {
         server.stop()
-        serverThread.join(10_000)
+        worker.join()
     }
-    check(!serverThread.isAlive) { "run() did not return after stop()" }
-    failure?.let { throw it }
 }
 
 private fun connect(server: CoreEchoServer): Socket =
@@ -63,19 +58,13 @@ class CoreEchoServerTest : FunSpec({
         withServer { server, _ ->
             connect(server).use { client ->
                 val payload = Random(7).nextBytes(32 * 1024 * 1024)
-                var writeFailure: Throwable? = null
-                val writer = thread(name = "echo-writer") {
-                    try {
-                        client.getOutputStream().write(payload)
-                        client.shutdownOutput()
-                    } catch (e: Throwable) {
-                        writeFailure = e
-                    }
+                val writer = Worker("echo-writer") {
+                    client.getOutputStream().write(payload)
+                    client.shutdownOutput()
                 }
                 Thread.sleep(200) // let the server's send buffer fill while nobody reads
                 val echoed = client.getInputStream().readAllBytes()
-                writer.join(10_000)
-                writeFailure?.let { throw it }
+                writer.join()
                 echoed.size shouldBe payload.size
                 echoed.contentEquals(payload) shouldBe true
             }

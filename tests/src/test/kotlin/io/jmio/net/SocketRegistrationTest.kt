@@ -5,6 +5,7 @@ import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.Waker
 import io.jmio.testing.ExpectEvent
+import io.jmio.testing.Worker
 import io.jmio.testing.Readiness
 import io.jmio.testing.acceptWithin
 import io.jmio.testing.awaitEvent
@@ -22,26 +23,11 @@ import java.nio.ByteBuffer
 import java.time.Duration
 import java.util.concurrent.CyclicBarrier
 import java.util.concurrent.TimeUnit
-import kotlin.concurrent.thread
 
 private const val ID1 = 1L
 private const val ID2 = 2L
 private const val ID3 = 3L
 private const val WAKE = 10L
-
-/** Runs [body] on a new thread and rethrows what it threw once joined. */
-private class Worker(body: () -> Unit) {
-    @Volatile private var failure: Throwable? = null
-    private val thread = thread(name = "registration-worker") {
-        try { body() } catch (e: Throwable) { failure = e }
-    }
-
-    fun join() {
-        thread.join(10_000)
-        check(!thread.isAlive) { "worker did not finish" }
-        failure?.let { throw it }
-    }
-}
 
 class SocketRegistrationTest : FunSpec({
     timeout = 60_000L

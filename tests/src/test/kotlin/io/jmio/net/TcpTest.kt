@@ -5,6 +5,7 @@ import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.testing.ExpectEvent
 import io.jmio.testing.Readiness
+import io.jmio.testing.Worker
 import io.jmio.testing.acceptWithin
 import io.jmio.testing.awaitEvent
 import io.jmio.testing.closeAll
@@ -31,7 +32,6 @@ import java.nio.ByteBuffer
 import java.time.Duration
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
-import kotlin.concurrent.thread
 
 private const val LISTENER = 0L
 private const val CLIENT = 1L
@@ -42,25 +42,17 @@ private val LOOPBACK: InetAddress = InetAddress.getByName("127.0.0.1")
 /** A port nothing listens on: bound once, then released. */
 private fun closedPort(): Int = ServerSocket(0, 1, LOOPBACK).use { it.localPort }
 
-/** Runs [peer] on a thread with a java.net server socket; returns the address to connect to. */
+/** Runs [peer] on a thread with a java.net server socket while [body] gets the address to connect to. */
 private fun withBlockingPeer(peer: (Socket) -> Unit, body: (InetSocketAddress) -> Unit) {
     ServerSocket(0, 50, LOOPBACK).use { server ->
-        var failure: Throwable? = null
-        val t = thread(name = "blocking-peer") {
-            try {
-                server.accept().use(peer)
-            } catch (e: Throwable) {
-                failure = e
-            }
-        }
+        val worker = Worker("blocking-peer") { server.accept().use(peer) }
         try {
             body(InetSocketAddress(LOOPBACK, server.localPort))
         } finally {
-            t.join(10_000) // the peer finishes on its own once the body has connected
+            worker.thread.join(10_000) // the peer finishes on its own once the body has connected
             server.close() // and is stopped if the body never did
-            t.join(10_000)
         }
-        failure?.let { throw it }
+        worker.join()
     }
 }
 

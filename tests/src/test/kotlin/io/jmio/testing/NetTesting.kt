@@ -218,3 +218,22 @@ inline fun <T> withUdpSockets(
         closeAll(*sockets.toTypedArray())
     }
 }
+
+/** Runs [body] on a new thread; [join] waits for it (bounded) and rethrows what it threw. */
+class Worker(name: String = "test-worker", body: () -> Unit) {
+    @Volatile private var failure: Throwable? = null
+    val thread: Thread = Thread({
+        try {
+            body()
+        } catch (e: Throwable) {
+            failure = e
+        }
+    }, name).apply { start() }
+
+    /** Waits up to [millis] for the body to end; fails if it is still running or threw. */
+    fun join(millis: Long = 10_000) {
+        thread.join(millis)
+        check(!thread.isAlive) { "${thread.name} did not finish within $millis ms" }
+        failure?.let { throw it }
+    }
+}
