@@ -1,15 +1,13 @@
 package io.jmio.net
 
 import io.jmio.IoSource
-import io.jmio.testing.O_CLOEXEC
-import io.jmio.testing.O_NONBLOCK
+import io.jmio.core.ProcFds
 import io.jmio.testing.acceptWithin
 import io.jmio.testing.closeAll
 import io.jmio.testing.fd
-import io.jmio.testing.fdFlags
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
-import io.jmio.testing.openFdCount
+import io.jmio.testing.shouldBeNonBlockingAndCloseOnExec
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeLessThanOrEqual
@@ -37,7 +35,7 @@ class FdHygieneTest : FunSpec({
                 val udp = UdpSocket.bind(local).also { sources += it }
                 val builtUdp = UdpSocket.forAddress(local).bind(local).also { sources += it }
                 for (source in listOf<IoSource>(listener, client, accepted, built, udp, builtUdp)) {
-                    (fdFlags(source.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
+                    source.shouldBeNonBlockingAndCloseOnExec()
                 }
             }
         } finally {
@@ -55,9 +53,9 @@ class FdHygieneTest : FunSpec({
                 client.close()
             }
             cycle() // warm up: classes loaded, scratch memory allocated
-            val before = openFdCount()
+            val before = ProcFds.list().size
             repeat(10_000) { cycle() }
-            openFdCount() shouldBeLessThanOrEqual before + NOISE
+            ProcFds.list().size shouldBeLessThanOrEqual before + NOISE
         }
     }
 
@@ -75,9 +73,9 @@ class FdHygieneTest : FunSpec({
                     }
                 }
                 failures()
-                val before = openFdCount()
+                val before = ProcFds.list().size
                 repeat(1_000) { failures() }
-                openFdCount() shouldBeLessThanOrEqual before + NOISE
+                ProcFds.list().size shouldBeLessThanOrEqual before + NOISE
             }
         }
     }

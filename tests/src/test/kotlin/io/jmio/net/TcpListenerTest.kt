@@ -4,17 +4,14 @@ import io.jmio.Events
 import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.testing.ExpectEvent
-import io.jmio.testing.O_CLOEXEC
-import io.jmio.testing.O_NONBLOCK
 import io.jmio.testing.Readiness
 import io.jmio.testing.acceptWithin
 import io.jmio.testing.closeAll
 import io.jmio.testing.expectEvents
 import io.jmio.testing.expectNoEvents
-import io.jmio.testing.fd
-import io.jmio.testing.fdFlags
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
+import io.jmio.testing.shouldBeNonBlockingAndCloseOnExec
 import io.jmio.testing.shouldContainErrno
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -45,7 +42,7 @@ class TcpListenerTest : FunSpec({
                 val events = Events.withCapacity(16)
                 TcpListener.bind(local).use { listener ->
                     val address = listener.localAddress()
-                    (fdFlags(listener.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
+                    listener.shouldBeNonBlockingAndCloseOnExec()
                     poll.registry().register(listener, ID1, Interest.READABLE)
 
                     Socket(address.address, address.port).use {
@@ -55,7 +52,7 @@ class TcpListenerTest : FunSpec({
                             peer.address.isLoopbackAddress shouldBe true
                             peer.port shouldBe it.localPort
                             stream.localAddress() shouldBe address
-                            (fdFlags(stream.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
+                            stream.shouldBeNonBlockingAndCloseOnExec()
                             stream.read(ByteBuffer.allocate(20)) shouldBe 0
                         }
                         listener.accept().shouldBeNull()

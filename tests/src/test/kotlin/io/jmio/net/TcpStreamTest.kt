@@ -5,8 +5,6 @@ import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.testing.BlockingEchoServer
 import io.jmio.testing.ExpectEvent
-import io.jmio.testing.O_CLOEXEC
-import io.jmio.testing.O_NONBLOCK
 import io.jmio.testing.Readiness
 import io.jmio.testing.acceptWithin
 import io.jmio.testing.awaitEvent
@@ -14,11 +12,10 @@ import io.jmio.testing.closeAll
 import io.jmio.testing.directOf
 import io.jmio.testing.expectEvents
 import io.jmio.testing.expectNoEvents
-import io.jmio.testing.fd
-import io.jmio.testing.fdFlags
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
 import io.jmio.testing.readExactly
+import io.jmio.testing.shouldBeNonBlockingAndCloseOnExec
 import io.jmio.testing.shouldContainErrno
 import io.jmio.testing.withPolledPair
 import io.jmio.testing.withTcpPair
@@ -50,7 +47,7 @@ class TcpStreamTest : FunSpec({
                 Poll.open().use { poll ->
                     val events = Events.withCapacity(16)
                     TcpStream.connect(echo.address).use { stream ->
-                        (fdFlags(stream.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
+                        stream.shouldBeNonBlockingAndCloseOnExec()
                         poll.registry().register(stream, ID1, Interest.WRITABLE.add(Interest.READABLE))
                         expectEvents(poll, events, ExpectEvent(ID1, Readiness.WRITABLE))
 

@@ -4,18 +4,15 @@ import io.jmio.Events
 import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.testing.ExpectEvent
-import io.jmio.testing.O_CLOEXEC
-import io.jmio.testing.O_NONBLOCK
 import io.jmio.testing.Readiness
 import io.jmio.testing.awaitEvent
 import io.jmio.testing.closeAll
 import io.jmio.testing.directOf
 import io.jmio.testing.expectEvents
 import io.jmio.testing.expectNoEvents
-import io.jmio.testing.fd
-import io.jmio.testing.fdFlags
 import io.jmio.testing.localV4
 import io.jmio.testing.localV6
+import io.jmio.testing.shouldBeNonBlockingAndCloseOnExec
 import io.jmio.testing.shouldContainErrno
 import io.jmio.testing.withUdpSockets
 import io.jmio.testing.writtenBytes
@@ -76,7 +73,7 @@ class UdpSocketTest : FunSpec({
         test("$family unconnected sockets: sendTo, peekFrom and receiveFrom give data and sender") {
             withUdpSockets(2, local) { poll, events, (s1, s2) ->
                 for (s in listOf(s1, s2)) {
-                    (fdFlags(s.fd()) and (O_NONBLOCK or O_CLOEXEC)) shouldBe (O_NONBLOCK or O_CLOEXEC)
+                    s.shouldBeNonBlockingAndCloseOnExec()
                 }
                 val a1 = s1.localAddress()
                 val a2 = s2.localAddress()

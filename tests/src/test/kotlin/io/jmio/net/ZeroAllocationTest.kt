@@ -3,11 +3,11 @@ package io.jmio.net
 import io.jmio.Events
 import io.jmio.Interest
 import io.jmio.Poll
+import io.jmio.core.Allocations
 import io.jmio.testing.closeAll
 import io.jmio.testing.tcpPair
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
-import java.lang.management.ManagementFactory
 import java.nio.ByteBuffer
 
 private const val CLIENT = 1L
@@ -82,7 +82,6 @@ class ZeroAllocationTest : FunSpec({
     timeout = 120_000L
 
     test("a steady-state echo over Poll and TcpStream with direct buffers allocates nothing") {
-        val threads = ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
         Poll.open().use { poll ->
             val (client, server) = tcpPair()
             try {
@@ -90,12 +89,8 @@ class ZeroAllocationTest : FunSpec({
                 server.setNoDelay(true)
                 val loop = EchoLoop(poll, client, server)
                 repeat(ROUND_TRIPS) { loop.roundTrip() } // warm-up: let the JIT compile the loop
-
-                @Suppress("DEPRECATION") // Thread.threadId() is JDK 19+
-                val thread = Thread.currentThread().id
-                val before = threads.getThreadAllocatedBytes(thread)
-                repeat(ROUND_TRIPS) { loop.roundTrip() }
-                val allocated = threads.getThreadAllocatedBytes(thread) - before
+                // ThreadMXBean.getThreadAllocatedBytes for this thread, before and after
+                val allocated = Allocations.measure { repeat(ROUND_TRIPS) { loop.roundTrip() } }
 
                 (allocated.toDouble() / ROUND_TRIPS) shouldBeLessThan 1.0
             } finally {

@@ -4,11 +4,12 @@ import io.jmio.Event
 import io.jmio.Events
 import io.jmio.IoSource
 import io.jmio.Poll
+import io.jmio.core.ProcFds
+import io.jmio.core.TestLibC
 import io.jmio.internal.FdHandle
 import io.jmio.net.TcpListener
 import io.jmio.net.TcpStream
 import io.jmio.net.UdpSocket
-import java.io.File
 import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
@@ -131,17 +132,12 @@ fun IoSource.fd(): Int {
     return (accessor.invoke(this) as FdHandle).fdForDiagnostics()
 }
 
-const val O_NONBLOCK = 0x800
-const val O_CLOEXEC = 0x80000
-
-/** The fd's status flags plus O_CLOEXEC when set, from /proc/self/fdinfo (octal "flags:" line). */
-fun fdFlags(fd: Int): Int {
-    val line = File("/proc/self/fdinfo/$fd").readLines().first { it.startsWith("flags:") }
-    return line.substringAfter(':').trim().toInt(8)
+/** Asserts that the source's fd is non-blocking and close-on-exec, as /proc/self/fdinfo reports it. */
+fun IoSource.shouldBeNonBlockingAndCloseOnExec() {
+    val wanted = TestLibC.O_NONBLOCK or TestLibC.O_CLOEXEC
+    val flags = ProcFds.flags(fd())
+    check(flags and wanted == wanted) { "$this: flags 0${Integer.toOctalString(flags)} lack O_NONBLOCK or O_CLOEXEC" }
 }
-
-/** How many fds this process has open. */
-fun openFdCount(): Int = File("/proc/self/fd").list()!!.size
 
 /** Closes every argument, even if one fails. */
 fun closeAll(vararg closeables: AutoCloseable?) {
