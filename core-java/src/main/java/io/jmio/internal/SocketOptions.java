@@ -9,6 +9,7 @@ import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.Enumeration;
 import java.util.Objects;
 
 /**
@@ -136,7 +137,7 @@ public final class SocketOptions {
     }
 
     private static byte[] firstIpv4Address(NetworkInterface nif) {
-        for (java.util.Enumeration<InetAddress> addresses = nif.getInetAddresses(); addresses.hasMoreElements(); ) {
+        for (Enumeration<InetAddress> addresses = nif.getInetAddresses(); addresses.hasMoreElements(); ) {
             byte[] raw = addresses.nextElement().getAddress();
             if (raw.length == 4) {
                 return raw;

@@ -33,8 +33,7 @@ import java.net.StandardSocketOptions;
  *   <li>Thread-safe: any thread may accept or close. {@link #close()} is idempotent, removes the
  *       listener from every epoll set it is in, and makes every later call throw
  *       {@link java.nio.channels.ClosedChannelException} without reaching the kernel.</li>
- *   <li>{@link #accept()} and the address getters allocate the objects they return; nothing else
- *       allocates.</li>
+ *   <li>{@link #accept()} allocates only the stream it returns, and nothing when none is waiting.</li>
  * </ul>
  *
  * <p>To set options that must precede {@code bind} or {@code listen} (SO_REUSEPORT, buffer

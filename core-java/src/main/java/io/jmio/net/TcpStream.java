@@ -45,9 +45,9 @@ import java.util.Objects;
  *       through a per-thread native buffer, at most 64 KiB per call. Read-only buffers are
  *       rejected for reads ({@link IllegalArgumentException}); offsets and lengths are checked in
  *       Java ({@link IndexOutOfBoundsException}).</li>
- *   <li>Zero allocation: reads, writes and peeks with direct buffers, {@link #noDelay()} and
- *       {@link #setNoDelay} allocate nothing. The address getters and {@link #takeError()}
- *       allocate what they return.</li>
+ *   <li>Zero allocation: reads, writes and peeks (direct, heap or {@code byte[]}),
+ *       {@link #noDelay()} and {@link #setNoDelay} allocate nothing. The address getters and
+ *       {@link #takeError()} allocate what they return.</li>
  *   <li>Thread-safe: one thread may read while another writes, and any thread may close.
  *       {@link #close()} is idempotent and removes the stream from every epoll set it is in;
  *       later calls throw {@link java.nio.channels.ClosedChannelException} without reaching the

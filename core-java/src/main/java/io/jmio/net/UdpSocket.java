@@ -42,8 +42,10 @@ import java.nio.ByteBuffer;
  *       of a connected socket) is a {@link java.net.PortUnreachableException}.</li>
  *   <li>Direct buffers go to the kernel without a copy; heap buffers are copied through a
  *       per-thread native buffer (a temporary one for heap buffers over 64 KiB: a datagram is
- *       never split). Read-only buffers are rejected for receives. Sends and receives with
- *       direct buffers allocate nothing; the address-returning calls allocate the address.</li>
+ *       never split). Read-only buffers are rejected for receives.</li>
+ *   <li>{@link #send}, {@link #receive} and {@link #peek} allocate nothing. {@link #sendTo} copies
+ *       the target's address bytes (InetAddress gives no other access to them), and
+ *       {@link #receiveFrom} and {@link #peekFrom} allocate the sender's address.</li>
  *   <li>Thread-safe; {@link #close()} is idempotent, removes the socket from every epoll set, and
  *       makes later calls throw {@link java.nio.channels.ClosedChannelException} without reaching
  *       the kernel.</li>

@@ -131,8 +131,10 @@ public abstract class DirectAddress {
             if (JNA_ADDRESS != null) {
                 try {
                     return (long) JNA_ADDRESS.invokeExact((Buffer) buffer);
-                } catch (Throwable e) {
-                    throw new IllegalStateException("GetDirectBufferAddress failed", e);
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable impossible) { // the native method declares no checked exception
+                    throw new AssertionError(impossible);
                 }
             }
             LastBuffer cached = last.get();

@@ -6,6 +6,7 @@ import io.jmio.Poll
 import io.jmio.core.Allocations
 import io.jmio.testing.closeAll
 import io.jmio.testing.tcpPair
+import io.jmio.testing.withUdpSockets
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
 import java.nio.ByteBuffer
@@ -96,6 +97,36 @@ class ZeroAllocationTest : FunSpec({
             } finally {
                 closeAll(client, server)
             }
+        }
+    }
+
+    test("connected UDP send and receive with direct buffers allocate nothing") {
+        withUdpSockets(2) { poll, events, (a, b) ->
+            a.connect(b.localAddress())
+            b.connect(a.localAddress())
+            poll.registry().register(b, SERVER, Interest.READABLE)
+            poll.registry().register(a, CLIENT, Interest.READABLE)
+            val datagram = ByteBuffer.allocateDirect(MESSAGE)
+            val received = ByteBuffer.allocateDirect(2048)
+            fun hop(from: UdpSocket, to: UdpSocket) {
+                datagram.clear()
+                check(from.send(datagram) == MESSAGE) { "send would block" }
+                var polls = 0
+                while (true) {
+                    check(++polls < 1_000) { "datagram lost" }
+                    poll.poll(events, 1_000L)
+                    received.clear()
+                    if (to.receive(received) == MESSAGE) break
+                }
+                check(to.receive(received.clear()) == -1) { "one datagram, one receive" }
+            }
+            fun pingPong() {
+                hop(a, b)
+                hop(b, a)
+            }
+            repeat(ROUND_TRIPS) { pingPong() }
+            val allocated = Allocations.measure { repeat(ROUND_TRIPS) { pingPong() } }
+            (allocated.toDouble() / ROUND_TRIPS) shouldBeLessThan 1.0
         }
     }
 })
