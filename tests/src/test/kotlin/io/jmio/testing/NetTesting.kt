@@ -119,9 +119,6 @@ fun readExactly(stream: TcpStream, count: Int, within: Duration = Duration.ofSec
 
 fun directOf(bytes: ByteArray): ByteBuffer = ByteBuffer.allocateDirect(bytes.size).put(bytes).flip() as ByteBuffer
 
-/** The bytes between position and limit, leaving the buffer as it was. */
-fun ByteBuffer.remainingBytes(): ByteArray = ByteArray(remaining()).also { duplicate().get(it) }
-
 /** The bytes before the position (what a read stored), leaving the buffer as it was. */
 fun ByteBuffer.writtenBytes(): ByteArray = ByteArray(position()).also { (duplicate().flip() as ByteBuffer).get(it) }
 
