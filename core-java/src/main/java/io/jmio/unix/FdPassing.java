@@ -124,7 +124,8 @@ final class FdPassing {
             if (n < 0) {
                 return FdIo.readResult(n, "recvmsg");
             }
-            int received = collectFds(memory, fds);
+            int carried = collectFds(memory, fds);
+            int received = Math.min(carried, fds.length);
             if (n > 0) {
                 if (dst.isDirect()) {
                     ((Buffer) dst).position(position + (int) n);
@@ -135,13 +136,14 @@ final class FdPassing {
                     dst.put(bounce);
                 }
             }
-            if ((memory.getInt(Scratch.MSGHDR + Layout.MSGHDR_FLAGS) & Linux.MSG_CTRUNC) != 0) {
+            boolean truncated = (memory.getInt(Scratch.MSGHDR + Layout.MSGHDR_FLAGS) & Linux.MSG_CTRUNC) != 0;
+            if (truncated || carried > fds.length) {
                 for (int i = 0; i < received; i++) {
                     SYS.close(fds[i]);
                 }
                 Arrays.fill(fds, -1);
                 throw new SocketException("recvmsg: file descriptors were lost: more arrived than fds has room for ("
-                        + fds.length + "), or this process is out of fd numbers; the " + received
+                        + fds.length + "), or this process is out of fd numbers; the " + carried
                         + " that did arrive were closed (MSG_CTRUNC)");
             }
             return FdIo.readResult(n, "recvmsg");
@@ -165,8 +167,9 @@ final class FdPassing {
     }
 
     /**
-     * Copies the fds of every {@code SCM_RIGHTS} message the kernel wrote into {@code fds};
-     * closes any beyond its room (the control buffer is sized so that none are). Returns the count.
+     * Copies the fds of every {@code SCM_RIGHTS} message the kernel wrote into {@code fds} and
+     * closes any beyond its room (alignment padding can fit one more fd than asked for). Returns
+     * how many arrived, closed ones included.
      */
     private static int collectFds(ByteBuffer memory, int[] fds) {
         long controlLength = memory.getLong(Scratch.MSGHDR + Layout.MSGHDR_CONTROLLEN);
@@ -184,10 +187,11 @@ final class FdPassing {
                 for (int i = 0; i < carried; i++) {
                     int received = memory.getInt(at + Layout.CMSG_DATA + 4 * i);
                     if (count < fds.length) {
-                        fds[count++] = received;
+                        fds[count] = received;
                     } else {
                         SYS.close(received);
                     }
+                    count++;
                 }
             }
             offset += Layout.cmsgSpace((int) length - Layout.CMSG_DATA);
