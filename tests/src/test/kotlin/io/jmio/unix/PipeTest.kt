@@ -185,7 +185,7 @@ class PipeTest : FunSpec({
             closeRawFd(readEnd)
             closeRawFd(writeEnd)
         }
-        shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(readEnd) }.message shouldContain "not open"
+        shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(999_999) }.message shouldContain "not open"
     }
 
     test("a child process (cat) connected to two pipes echoes, and its exit closes the output") {
