@@ -2,6 +2,7 @@ package io.jmio.internal;
 
 import io.jmio.sys.Errno;
 import io.jmio.sys.Layout;
+import io.jmio.sys.Linux;
 import io.jmio.sys.Scratch;
 import io.jmio.sys.Syscalls;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import java.nio.ByteBuffer;
 public final class Datagrams {
     private Datagrams() {}
 
-    /** What {@link #receive} returns when no datagram is queued. */
+    /** What {@link #send} and {@link #receive} return when they would block: 0 is a real (empty) datagram. */
     public static final int WOULD_BLOCK = -1;
 
     private static final Syscalls SYS = Syscalls.INSTANCE;
@@ -30,7 +31,7 @@ public final class Datagrams {
      * scratch ({@code addressLength > 0}) or to the connected peer ({@code addressLength == 0}).
      *
      * @param target names the destination in exception messages (null for the connected peer)
-     * @return the bytes sent (all of them), or 0 if it would block
+     * @return the bytes sent (all of them), or {@link #WOULD_BLOCK}
      */
     public static int send(FdHandle handle, ByteBuffer src, int addressLength, Object target) throws IOException {
         int position = src.position();
@@ -51,10 +52,10 @@ public final class Datagrams {
             }
             long n;
             do {
-                n = SYS.sendto(fd, data, length, 0, address, addressLength);
+                n = SYS.sendto(fd, data, length, Linux.MSG_NOSIGNAL, address, addressLength);
             } while (n == -Errno.EINTR);
             if (n == -Errno.EAGAIN) {
-                return 0;
+                return WOULD_BLOCK;
             }
             if (n < 0) {
                 throw Errno.exception(target == null ? "send" : "send to " + target, (int) -n);

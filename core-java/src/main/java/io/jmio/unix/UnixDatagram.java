@@ -112,7 +112,7 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
     public int sendTo(ByteBuffer src, UnixSocketAddress target) throws IOException {
         UnixSockets.requireNamed(target, "send to");
         Objects.requireNonNull(src, "src");
-        return Datagrams.send(handle(), src, target.encode(), target);
+        return sent(Datagrams.send(handle(), src, target.encode(), target));
     }
 
     /** Sends one datagram to the socket at {@code path}; see {@link #sendTo(ByteBuffer, UnixSocketAddress)}. */
@@ -129,7 +129,12 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      */
     public int send(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        return Datagrams.send(handle(), src, 0, null);
+        return sent(Datagrams.send(handle(), src, 0, null));
+    }
+
+    /** NIO's convention: a datagram that could not be queued counts as 0 bytes sent. */
+    private static int sent(int result) {
+        return result == Datagrams.WOULD_BLOCK ? 0 : result;
     }
 
     /**
