@@ -5,6 +5,8 @@ import com.sun.jna.Native
 import io.jmio.Event
 import io.jmio.Events
 import io.jmio.Poll
+import io.jmio.unix.UnixDatagram
+import io.jmio.unix.UnixStream
 import java.io.File
 import java.net.StandardProtocolFamily
 import java.net.UnixDomainSocketAddress
@@ -59,6 +61,22 @@ object UnixTesting {
     fun expectNoEvents(poll: Poll, events: Events) {
         poll.poll(events, QUIET_MILLIS)
         check(events.isEmpty) { "expected no events, got ${events.map { it.toString() }}" }
+    }
+
+    /** mio's test payloads. */
+    val DATA1: ByteArray = "Hello same host!".toByteArray()
+    val DATA2: ByteArray = "Why hello mio!".toByteArray()
+
+    /** Runs [block] with both ends of a fresh [UnixStream.pair], closing them afterwards. */
+    inline fun <T> withStreamPair(block: (UnixStream, UnixStream) -> T): T {
+        val (a, b) = UnixStream.pair()
+        return a.use { b.use { block(a, b) } }
+    }
+
+    /** Runs [block] with both ends of a fresh [UnixDatagram.pair], closing them afterwards. */
+    inline fun <T> withDatagramPair(block: (UnixDatagram, UnixDatagram) -> T): T {
+        val (a, b) = UnixDatagram.pair()
+        return a.use { b.use { block(a, b) } }
     }
 
     /** Runs [block] with a fresh temporary directory and deletes it (and what the test left in it) afterwards. */

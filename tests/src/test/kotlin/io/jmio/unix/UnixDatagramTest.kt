@@ -5,6 +5,9 @@ import io.jmio.Interest
 import io.jmio.Poll
 import io.jmio.net.Shutdown
 import io.jmio.testing.UnixTesting.Readiness
+import io.jmio.testing.UnixTesting.DATA1
+import io.jmio.testing.UnixTesting.DATA2
+import io.jmio.testing.UnixTesting.withDatagramPair
 import io.jmio.testing.UnixTesting.direct
 import io.jmio.testing.UnixTesting.expectEvents
 import io.jmio.testing.UnixTesting.expectNoEvents
@@ -28,8 +31,6 @@ import java.net.StandardSocketOptions
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
 
-private val DATA1 = "Hello same host!".toByteArray()
-private val DATA2 = "Why hello mio!".toByteArray()
 private const val TOKEN_1 = 0L
 private const val TOKEN_2 = 1L
 
@@ -118,8 +119,7 @@ class UnixDatagramTest : FunSpec({
     }
 
     test("pair: both writable, nothing to receive, then each receives the other's datagram") {
-        val (d1, d2) = UnixDatagram.pair()
-        d1.use { d2.use {
+        withDatagramPair { d1, d2 ->
             registerBoth(d1, d2)
             val buffer = ByteBuffer.allocateDirect(64)
             d1.receive(buffer) shouldBe 0
@@ -133,7 +133,7 @@ class UnixDatagramTest : FunSpec({
             d1.localAddress().isUnnamed.shouldBeTrue()
             d1.peerAddress().isUnnamed.shouldBeTrue()
             d1.takeError().shouldBeNull()
-        } }
+        }
     }
 
     test("shutdown(READ) gives read-closed, shutdown(WRITE) write-closed, then send fails with a broken pipe") {
@@ -244,19 +244,17 @@ class UnixDatagramTest : FunSpec({
     }
 
     test("an empty datagram is received as zero bytes from a real sender") {
-        val (d1, d2) = UnixDatagram.pair()
-        d1.use { d2.use {
+        withDatagramPair { d1, d2 ->
             d1.send(ByteBuffer.allocate(0)) shouldBe 0
             val buffer = ByteBuffer.allocate(8)
             d2.receiveFrom(buffer).shouldNotBeNull().isUnnamed.shouldBeTrue()
             buffer.position() shouldBe 0
             d2.receiveFrom(buffer).shouldBeNull() // and it was consumed
-        } }
+        }
     }
 
     test("bytes beyond the buffer's room are discarded with the datagram") {
-        val (d1, d2) = UnixDatagram.pair()
-        d1.use { d2.use {
+        withDatagramPair { d1, d2 ->
             d1.send(direct(DATA1))
             d1.send(direct(DATA2))
             val small = ByteBuffer.allocate(5)
@@ -265,12 +263,11 @@ class UnixDatagramTest : FunSpec({
             val next = ByteBuffer.allocateDirect(64)
             d2.receive(next) shouldBe DATA2.size
             next.written() shouldBe DATA2
-        } }
+        }
     }
 
     test("heap datagrams larger than the bounce buffer arrive whole") {
-        val (d1, d2) = UnixDatagram.pair()
-        d1.use { d2.use {
+        withDatagramPair { d1, d2 ->
             d1.setOption(StandardSocketOptions.SO_SNDBUF, 1 shl 20)
             d2.setOption(StandardSocketOptions.SO_RCVBUF, 1 shl 20)
             val size = 100_000
@@ -283,12 +280,11 @@ class UnixDatagramTest : FunSpec({
             val directBuffer = ByteBuffer.allocateDirect(size)
             d2.receive(directBuffer) shouldBe size
             directBuffer.written() shouldBe data
-        } }
+        }
     }
 
     test("a full receive queue makes send return 0, and draining it gives a writable event") {
-        val (d1, d2) = UnixDatagram.pair()
-        d1.use { d2.use {
+        withDatagramPair { d1, d2 ->
             poll.registry().register(d1, TOKEN_1, Interest.WRITABLE)
             expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE)
             var sent = 0
@@ -302,7 +298,7 @@ class UnixDatagramTest : FunSpec({
             repeat(sent) { d2.receive(buffer.clear()) shouldBe DATA1.size }
             expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE)
             d1.send(direct(DATA1)) shouldBe DATA1.size
-        } }
+        }
     }
 
     test("send without a peer fails with a socket error") {
@@ -334,11 +330,10 @@ class UnixDatagramTest : FunSpec({
     }
 
     test("a read-only buffer is rejected for receiving") {
-        val (d1, d2) = UnixDatagram.pair()
-        d1.use { d2.use {
+        withDatagramPair { d1, d2 ->
             shouldThrow<IllegalArgumentException> { d1.receive(ByteBuffer.allocate(4).asReadOnlyBuffer()) }
             shouldThrow<IllegalArgumentException> { d1.receiveFrom(ByteBuffer.allocateDirect(4).asReadOnlyBuffer()) }
-        } }
+        }
     }
 
     test("a closed socket throws ClosedChannelException and close is idempotent") {

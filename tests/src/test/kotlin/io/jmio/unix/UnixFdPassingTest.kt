@@ -12,6 +12,8 @@ import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
 import io.jmio.testing.UnixTesting.openFdCount
 import io.jmio.testing.UnixTesting.rawBlockingPipe
+import io.jmio.testing.UnixTesting.withDatagramPair
+import io.jmio.testing.UnixTesting.withStreamPair
 import io.jmio.testing.UnixTesting.withTempDir
 import io.jmio.testing.UnixTesting.written
 import io.kotest.assertions.throwables.shouldThrow
@@ -29,17 +31,11 @@ import java.nio.channels.ClosedChannelException
 
 private const val TOKEN = 7L
 
-/** Runs [block] with both ends of a fresh stream pair, closing them afterwards. */
-private inline fun <T> withPair(block: (UnixStream, UnixStream) -> T): T {
-    val (a, b) = UnixStream.pair()
-    return a.use { b.use { block(a, b) } }
-}
-
 class UnixFdPassingTest : FunSpec({
     timeout = 60_000L
 
     test("a passed pipe end arrives close-on-exec and reads what the original pipe's sender writes") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             Pipe.open().use { pipe ->
                 a.sendWithFds(direct("x"), intArrayOf(pipe.receiver().rawFd())) shouldBe 1
                 val fds = IntArray(4)
@@ -62,7 +58,7 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("a passed socketpair end works as a UnixStream on the receiving side") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             val (kept, passed) = UnixStream.pair()
             kept.use {
                 passed.use { a.sendWithFds(ByteBuffer.wrap(byteArrayOf(1, 2)), intArrayOf(passed.rawFd())) shouldBe 2 }
@@ -84,7 +80,7 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("several fds in one message arrive in order") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             val pipes = List(3) { Pipe.open() }
             try {
                 a.sendWithFds(direct("abc"), pipes.map { it.receiver().rawFd() }.toIntArray()) shouldBe 3
@@ -104,7 +100,7 @@ class UnixFdPassingTest : FunSpec({
     test("a passed listening socket keeps accepting on the other side") {
         withTempDir { dir ->
             val path = dir.resolve("handed-over")
-            withPair { a, b ->
+            withStreamPair { a, b ->
                 UnixListener.bind(path).use { original ->
                     a.sendWithFds(direct("L"), intArrayOf(original.rawFd())) shouldBe 1
                 }
@@ -125,7 +121,7 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("fds stay attached to their bytes: a read stops where the next batch of fds begins") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             Pipe.open().use { p1 ->
                 Pipe.open().use { p2 ->
                     a.sendWithFds(direct("first"), intArrayOf(p1.receiver().rawFd())) shouldBe 5
@@ -146,7 +142,7 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("more fds than room: the ones that arrived are closed, the bytes are kept, and it says MSG_CTRUNC") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             val pipes = List(3) { Pipe.open() }
             try {
                 a.sendWithFds(direct("zz"), pipes.map { it.receiver().rawFd() }.toIntArray())
@@ -165,7 +161,7 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("one fd more than room is never silently dropped, even when alignment lets the kernel deliver it") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             Pipe.open().use { pipe ->
                 a.sendWithFds(direct("z"), intArrayOf(pipe.receiver().rawFd(), pipe.sender().rawFd()))
                 val before = openFdCount()
@@ -177,7 +173,7 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("a plain read of the carrying byte discards the fds without leaking them") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             Pipe.open().use { pipe ->
                 val before = openFdCount()
                 repeat(100) {
@@ -201,14 +197,14 @@ class UnixFdPassingTest : FunSpec({
     }
 
     test("an fd number that is not open fails the send with EBADF") {
-        withPair { a, _ ->
+        withStreamPair { a, _ ->
             val e = shouldThrow<IOException> { a.sendWithFds(direct("x"), intArrayOf(999_999)) }
             e.message shouldContain "EBADF"
         }
     }
 
     test("bad arguments are rejected before any syscall") {
-        withPair { a, b ->
+        withStreamPair { a, b ->
             Pipe.open().use { pipe ->
                 val fd = pipe.receiver().rawFd()
                 shouldThrow<IllegalArgumentException> { a.sendWithFds(direct("x"), IntArray(65) { fd }) }
@@ -249,17 +245,15 @@ class UnixFdPassingTest : FunSpec({
                     .message shouldContain "non-listening Unix stream socket"
                 listener.accept() // still open and usable
             }
-            val (d1, d2) = UnixDatagram.pair()
-            d1.use { d2.use {
+            withDatagramPair { d1, d2 ->
                 shouldThrow<IllegalArgumentException> { UnixStream.fromOwnedFd(d1.rawFd()) }
                 shouldThrow<IllegalArgumentException> { UnixListener.fromOwnedFd(d1.rawFd()) }
                 d1.send(direct("still open")) shouldBe 10
-            } }
-            val (s1, s2) = UnixStream.pair()
-            s1.use { s2.use {
+            }
+            withStreamPair { s1, s2 ->
                 shouldThrow<IllegalArgumentException> { UnixDatagram.fromOwnedFd(s1.rawFd()) }
                 shouldThrow<IllegalArgumentException> { UnixListener.fromOwnedFd(s1.rawFd()) }
-            } }
+            }
             val (readEnd, writeEnd) = rawBlockingPipe().toList()
             try {
                 shouldThrow<IllegalArgumentException> { UnixStream.fromOwnedFd(readEnd) }.message shouldContain "not a socket"

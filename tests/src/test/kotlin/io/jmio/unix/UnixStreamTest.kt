@@ -6,6 +6,9 @@ import io.jmio.Poll
 import io.jmio.net.Shutdown
 import io.jmio.testing.UnixTesting.JdkUnixServer
 import io.jmio.testing.UnixTesting.Readiness
+import io.jmio.testing.UnixTesting.DATA1
+import io.jmio.testing.UnixTesting.DATA2
+import io.jmio.testing.UnixTesting.withStreamPair
 import io.jmio.testing.UnixTesting.direct
 import io.jmio.testing.UnixTesting.expectEvents
 import io.jmio.testing.UnixTesting.expectNoEvents
@@ -30,8 +33,6 @@ import java.net.StandardSocketOptions
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
 
-private val DATA1 = "Hello same host!".toByteArray()
-private val DATA2 = "Why hello mio!".toByteArray()
 private const val TOKEN_1 = 0L
 private const val TOKEN_2 = 1L
 
@@ -45,6 +46,24 @@ class UnixStreamTest : FunSpec({
         events = Events.withCapacity(16)
     }
     afterTest { poll.close() }
+
+    /**
+     * The start of mio's shutdown tests: connected to a JDK echo server, registered for both
+     * directions, DATA1 written and its echo announced by a readable event.
+     */
+    fun withEchoedStream(block: (UnixStream) -> Unit) {
+        withTempDir { dir ->
+            JdkUnixServer.echo(dir.resolve("echo")).use { server ->
+                UnixStream.connect(server.path).use { stream ->
+                    poll.registry().register(stream, TOKEN_1, Interest.READABLE.add(Interest.WRITABLE))
+                    expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE)
+                    stream.write(direct(DATA1))
+                    expectEvents(poll, events, TOKEN_1 to Readiness.READABLE)
+                    block(stream)
+                }
+            }
+        }
+    }
 
     test("smoke: connect, echo, vectored write and read, against a JDK echo server") {
         withTempDir { dir ->
@@ -97,35 +116,31 @@ class UnixStreamTest : FunSpec({
     }
 
     test("pair: what one end writes the other reads at once") {
-        val (s1, s2) = UnixStream.pair()
-        s1.use {
-            s2.use {
-                poll.registry().register(s1, TOKEN_1, Interest.READABLE.add(Interest.WRITABLE))
-                poll.registry().register(s2, TOKEN_2, Interest.READABLE.add(Interest.WRITABLE))
-                expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE, TOKEN_2 to Readiness.WRITABLE)
-                val buffer = ByteBuffer.allocate(64)
-                s1.read(buffer) shouldBe 0
+        withStreamPair { s1, s2 ->
+            poll.registry().register(s1, TOKEN_1, Interest.READABLE.add(Interest.WRITABLE))
+            poll.registry().register(s2, TOKEN_2, Interest.READABLE.add(Interest.WRITABLE))
+            expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE, TOKEN_2 to Readiness.WRITABLE)
+            val buffer = ByteBuffer.allocate(64)
+            s1.read(buffer) shouldBe 0
 
-                s1.write(ByteBuffer.wrap(DATA1)) shouldBe DATA1.size
-                s2.read(buffer) shouldBe DATA1.size
-                buffer.written() shouldBe DATA1
-                s2.read(buffer.clear()) shouldBe 0
+            s1.write(ByteBuffer.wrap(DATA1)) shouldBe DATA1.size
+            s2.read(buffer) shouldBe DATA1.size
+            buffer.written() shouldBe DATA1
+            s2.read(buffer.clear()) shouldBe 0
 
-                s2.write(DATA2, 0, DATA2.size) shouldBe DATA2.size
-                val bytes = ByteArray(64)
-                s1.read(bytes, 0, bytes.size) shouldBe DATA2.size
-                bytes.copyOf(DATA2.size) shouldBe DATA2
-                s1.read(bytes, 0, bytes.size) shouldBe 0
-            }
+            s2.write(DATA2, 0, DATA2.size) shouldBe DATA2.size
+            val bytes = ByteArray(64)
+            s1.read(bytes, 0, bytes.size) shouldBe DATA2.size
+            bytes.copyOf(DATA2.size) shouldBe DATA2
+            s1.read(bytes, 0, bytes.size) shouldBe 0
         }
     }
 
     test("pair ends are unnamed on both sides") {
-        val (s1, s2) = UnixStream.pair()
-        s1.use { s2.use {
+        withStreamPair { s1, s2 ->
             s1.localAddress().isUnnamed.shouldBeTrue()
             s1.peerAddress().isUnnamed.shouldBeTrue()
-        } }
+        }
     }
 
     test("a client's peer address is the listener's path and its local address is unnamed") {
@@ -141,63 +156,38 @@ class UnixStreamTest : FunSpec({
     }
 
     test("shutdown(READ) gives read-closed") {
-        withTempDir { dir ->
-            JdkUnixServer.echo(dir.resolve("echo")).use { server ->
-                UnixStream.connect(server.path).use { stream ->
-                    poll.registry().register(stream, TOKEN_1, Interest.READABLE.add(Interest.WRITABLE))
-                    expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE)
-                    stream.write(direct(DATA1))
-                    expectEvents(poll, events, TOKEN_1 to Readiness.READABLE)
-                    stream.shutdown(Shutdown.READ)
-                    expectEvents(poll, events, TOKEN_1 to Readiness.READ_CLOSED)
-                }
-            }
+        withEchoedStream { stream ->
+            stream.shutdown(Shutdown.READ)
+            expectEvents(poll, events, TOKEN_1 to Readiness.READ_CLOSED)
         }
     }
 
     test("shutdown(WRITE) makes writes fail with a broken pipe while the echo can still be read") {
-        withTempDir { dir ->
-            JdkUnixServer.echo(dir.resolve("echo")).use { server ->
-                UnixStream.connect(server.path).use { stream ->
-                    poll.registry().register(stream, TOKEN_1, Interest.READABLE.add(Interest.WRITABLE))
-                    expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE)
-                    stream.write(direct(DATA1))
-                    expectEvents(poll, events, TOKEN_1 to Readiness.READABLE)
-                    stream.shutdown(Shutdown.WRITE)
-                    val e = shouldThrow<SocketException> { stream.write(direct(DATA2)) }
-                    e.message shouldContain "Broken pipe (EPIPE)"
-                    val buffer = ByteBuffer.allocateDirect(64)
-                    retryUntilDone(poll, events) { stream.read(buffer) }
-                    buffer.written() shouldBe DATA1
-                }
-            }
+        withEchoedStream { stream ->
+            stream.shutdown(Shutdown.WRITE)
+            val e = shouldThrow<SocketException> { stream.write(direct(DATA2)) }
+            e.message shouldContain "Broken pipe (EPIPE)"
+            val buffer = ByteBuffer.allocateDirect(64)
+            retryUntilDone(poll, events) { stream.read(buffer) }
+            buffer.written() shouldBe DATA1
         }
     }
 
     test("shutdown(BOTH) gives write-closed and writes fail with a broken pipe") {
-        withTempDir { dir ->
-            JdkUnixServer.echo(dir.resolve("echo")).use { server ->
-                UnixStream.connect(server.path).use { stream ->
-                    poll.registry().register(stream, TOKEN_1, Interest.READABLE.add(Interest.WRITABLE))
-                    expectEvents(poll, events, TOKEN_1 to Readiness.WRITABLE)
-                    stream.write(direct(DATA1))
-                    expectEvents(poll, events, TOKEN_1 to Readiness.READABLE)
-                    stream.shutdown(Shutdown.BOTH)
-                    expectEvents(poll, events, TOKEN_1 to Readiness.WRITE_CLOSED)
-                    shouldThrow<SocketException> { stream.write(direct(DATA2)) }.message shouldContain "EPIPE"
-                }
-            }
+        withEchoedStream { stream ->
+            stream.shutdown(Shutdown.BOTH)
+            expectEvents(poll, events, TOKEN_1 to Readiness.WRITE_CLOSED)
+            shouldThrow<SocketException> { stream.write(direct(DATA2)) }.message shouldContain "EPIPE"
         }
     }
 
     test("the peer's shutdown(WRITE) gives read-closed and end of stream") {
-        val (s1, s2) = UnixStream.pair()
-        s1.use { s2.use {
+        withStreamPair { s1, s2 ->
             poll.registry().register(s1, TOKEN_1, Interest.READABLE)
             s2.shutdown(Shutdown.WRITE)
             expectEvents(poll, events, TOKEN_1 to Readiness.READ_CLOSED)
             s1.read(ByteBuffer.allocate(4)) shouldBe -1
-        } }
+        }
     }
 
     test("a closed peer listener connection gives read-closed (mio's shutdown_listener_write)") {
@@ -269,8 +259,7 @@ class UnixStreamTest : FunSpec({
     }
 
     test("16 MiB through a pair, draining each side until it would block") {
-        val (a, b) = UnixStream.pair()
-        a.use { b.use {
+        withStreamPair { a, b ->
             poll.registry().register(a, TOKEN_1, Interest.WRITABLE)
             poll.registry().register(b, TOKEN_2, Interest.READABLE)
             val total = 16 shl 20
@@ -303,12 +292,11 @@ class UnixStreamTest : FunSpec({
             }
             received shouldBe total
             mismatch.shouldBeFalse()
-        } }
+        }
     }
 
     test("heap buffers larger than the bounce buffer are written in parts") {
-        val (a, b) = UnixStream.pair()
-        a.use { b.use {
+        withStreamPair { a, b ->
             a.setOption(StandardSocketOptions.SO_SNDBUF, 1 shl 20)
             val big = ByteBuffer.wrap(ByteArray(200_000) { it.toByte() })
             val n = a.write(big)
@@ -318,7 +306,7 @@ class UnixStreamTest : FunSpec({
             val into = ByteBuffer.allocate(n)
             b.read(into) shouldBe n
             into.array() shouldBe ByteArray(n) { it.toByte() }
-        } }
+        }
     }
 
     test("connecting to a missing path names the path and ENOENT") {
@@ -344,8 +332,7 @@ class UnixStreamTest : FunSpec({
     }
 
     test("read-only buffers and bad ranges are rejected") {
-        val (a, b) = UnixStream.pair()
-        a.use { b.use {
+        withStreamPair { a, b ->
             shouldThrow<IllegalArgumentException> { a.read(ByteBuffer.allocate(4).asReadOnlyBuffer()) }
             shouldThrow<IllegalArgumentException> { a.read(ByteBuffer.allocateDirect(4).asReadOnlyBuffer()) }
             shouldThrow<IllegalArgumentException> { a.read(arrayOf(ByteBuffer.allocateDirect(4).asReadOnlyBuffer())) }
@@ -353,7 +340,7 @@ class UnixStreamTest : FunSpec({
             shouldThrow<IndexOutOfBoundsException> { a.write(ByteArray(4), -1, 1) }
             shouldThrow<IndexOutOfBoundsException> { a.read(arrayOf(ByteBuffer.allocate(1)), 1, 1) }
             shouldThrow<IndexOutOfBoundsException> { a.write(arrayOf(ByteBuffer.allocate(1)), 0, 2) }
-        } }
+        }
     }
 
     test("a closed stream throws ClosedChannelException and close is idempotent") {
@@ -378,14 +365,13 @@ class UnixStreamTest : FunSpec({
     }
 
     test("buffer sizes can be set and read back; TCP options do not apply") {
-        val (a, b) = UnixStream.pair()
-        a.use { b.use {
+        withStreamPair { a, b ->
             a.setOption(StandardSocketOptions.SO_RCVBUF, 65536).getOption(StandardSocketOptions.SO_RCVBUF) shouldBeGreaterThan 0
             a.setOption(StandardSocketOptions.SO_SNDBUF, 65536)
             // Linux doubles the value for bookkeeping overhead
             a.getOption(StandardSocketOptions.SO_SNDBUF) shouldBe 131072
             shouldThrow<UnsupportedOperationException> { a.setOption(StandardSocketOptions.TCP_NODELAY, true) }
-        } }
+        }
     }
 
     test("streams connect to abstract names") {
