@@ -114,9 +114,9 @@ final class UnixSockets {
         } catch (SocketException notSocket) {
             throw new IllegalArgumentException("file descriptor " + fd + " is not a socket", notSocket);
         }
-        String wanted = (type == Linux.SOCK_STREAM ? (listening ? "a listening" : "a non-listening") + " Unix stream socket"
-                : "a Unix datagram socket");
         if (domain != Linux.AF_UNIX || actualType != type || accepting != listening) {
+            String wanted = type == Linux.SOCK_DGRAM ? "a Unix datagram socket"
+                    : (listening ? "a listening" : "a non-listening") + " Unix stream socket";
             throw new IllegalArgumentException("file descriptor " + fd + " is not " + wanted + " (domain " + domain
                     + ", type " + actualType + (accepting ? ", listening" : "") + ")");
         }

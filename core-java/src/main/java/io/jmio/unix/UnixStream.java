@@ -152,7 +152,9 @@ public final class UnixStream extends IoSource implements AutoCloseable {
      * Sends bytes from {@code src} with copies of {@code fds} attached ({@code SCM_RIGHTS}). The
      * fds go with the first byte sent: a return of 0 sent neither bytes nor fds, anything more
      * sent them all, even if fewer bytes than {@code src.remaining()} went. The fds stay yours to
-     * close; the receiver gets its own duplicates.
+     * close; the receiver gets its own duplicates. Passing the fd of a source registered with a
+     * {@link io.jmio.Poll}? Deregister it before closing it: epoll drops a registration only once
+     * every copy of the fd, the passed ones included, is closed.
      *
      * <pre>{@code
      * Pipe pipe = Pipe.open();
