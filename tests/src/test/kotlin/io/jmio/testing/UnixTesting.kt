@@ -132,6 +132,14 @@ object UnixTesting {
         }
     }
 
+    /** Reads with [read] until [buffer] holds [count] bytes, polling whenever a read would block. */
+    fun readAtLeast(poll: Poll, events: Events, buffer: ByteBuffer, count: Int, read: (ByteBuffer) -> Int) {
+        while (buffer.position() < count) {
+            val n = retryUntilDone(poll, events) { read(buffer) }
+            check(n > 0) { "end of stream after ${buffer.position()} of $count bytes" }
+        }
+    }
+
     /** Raw libc for tests that need fds jmio would never make (blocking ones). */
     private interface TestLibC : Library {
         fun pipe(fds: IntArray): Int

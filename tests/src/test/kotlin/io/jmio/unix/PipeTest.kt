@@ -11,7 +11,7 @@ import io.jmio.testing.UnixTesting.fdTarget
 import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
 import io.jmio.testing.UnixTesting.rawBlockingPipe
-import io.jmio.testing.UnixTesting.retryUntilDone
+import io.jmio.testing.UnixTesting.readAtLeast
 import io.jmio.testing.UnixTesting.written
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -205,9 +205,7 @@ class PipeTest : FunSpec({
             input.sender().write(direct(DATA1)) shouldBe DATA1.size
             expectEvents(poll, events, RECEIVER to Readiness.READABLE)
             val buffer = ByteBuffer.allocateDirect(64)
-            while (buffer.position() < DATA1.size) {
-                retryUntilDone(poll, events) { output.receiver().read(buffer) }
-            }
+            readAtLeast(poll, events, buffer, DATA1.size, output.receiver()::read)
             buffer.written() shouldBe DATA1
             input.sender().close()
             expectEvents(poll, events, RECEIVER to Readiness.READ_CLOSED)
