@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit
  * other suites' helpers in this package. Import members as `io.jmio.testing.UnixTesting.expectEvents`.
  */
 object UnixTesting {
-    /** The readiness an expected event must show; closed flags imply nothing else (as in mio's tests). */
+    /** What an expected event must show; any other flags it carries are ignored, as in mio's tests. */
     enum class Readiness { READABLE, WRITABLE, READ_CLOSED, WRITE_CLOSED }
 
     /** Polls up to this long in total for expected events: generous for a loaded 2-core machine. */
