@@ -231,8 +231,11 @@ public final class FdIo {
         }
     }
 
-    /** Copies {@code length} bytes from {@code src}'s position into {@code bounce}, leaving src's position as it was. */
-    private static void copyInto(ByteBuffer bounce, ByteBuffer src, int length) {
+    /**
+     * Copies {@code length} bytes from {@code src}'s position into {@code bounce} (cleared first),
+     * leaving src's position as it was: the heap-buffer half of any write that bounces.
+     */
+    public static void copyInto(ByteBuffer bounce, ByteBuffer src, int length) {
         int position = src.position();
         int limit = src.limit();
         ((Buffer) bounce).clear();
