@@ -38,6 +38,16 @@ public final class DatagramIo {
      * Returns the bytes sent (all of them), or {@link #WOULD_BLOCK}.
      */
     public static int send(FdHandle handle, ByteBuffer src, int addressLength, String operation) throws IOException {
+        return send(handle, src, addressLength, operation, true);
+    }
+
+    /**
+     * As {@link #send(FdHandle, ByteBuffer, int, String)}; {@code inet} picks the errno mapping:
+     * for IP a refused datagram is {@link java.net.PortUnreachableException}, for Unix sockets (no
+     * socket at the address) a {@link java.net.ConnectException}.
+     */
+    public static int send(FdHandle handle, ByteBuffer src, int addressLength, String operation, boolean inet)
+            throws IOException {
         Objects.requireNonNull(src, "buffer");
         int position = src.position();
         int length = src.limit() - position;
@@ -60,7 +70,7 @@ public final class DatagramIo {
                 n = SYS.sendto(fd, data, length, Linux.MSG_NOSIGNAL, to, addressLength);
             } while (n == -Errno.EINTR);
             if (n < 0) {
-                return failure(n, operation);
+                return failure(n, operation, inet);
             }
             ((Buffer) src).position(position + (int) n);
             return (int) n;
@@ -79,6 +89,12 @@ public final class DatagramIo {
      */
     public static int receive(FdHandle handle, ByteBuffer dst, int flags, boolean wantAddress, String operation)
             throws IOException {
+        return receive(handle, dst, flags, wantAddress, operation, true);
+    }
+
+    /** As {@link #receive(FdHandle, ByteBuffer, int, boolean, String)} with the errno mapping {@code inet} picks. */
+    public static int receive(FdHandle handle, ByteBuffer dst, int flags, boolean wantAddress, String operation,
+            boolean inet) throws IOException {
         FdIo.requireWritable(Objects.requireNonNull(dst, "buffer"));
         int position = dst.position();
         int wanted = dst.limit() - position;
@@ -99,7 +115,7 @@ public final class DatagramIo {
                 n = SYS.recvfrom(fd, data, wanted, flags, from, fromLength);
             } while (n == -Errno.EINTR);
             if (n < 0) {
-                return failure(n, operation);
+                return failure(n, operation, inet);
             }
             if (copy == null) {
                 ((Buffer) dst).position(position + (int) n);
@@ -115,11 +131,12 @@ public final class DatagramIo {
     }
 
     /** {@link #WOULD_BLOCK} for EAGAIN; otherwise the exception for a failed call's {@code -errno}. */
-    private static int failure(long negativeErrno, String operation) throws IOException {
+    private static int failure(long negativeErrno, String operation, boolean inet) throws IOException {
         if (negativeErrno == -Errno.EAGAIN) {
             return WOULD_BLOCK;
         }
-        throw Errno.datagramException(operation, (int) -negativeErrno);
+        int errno = (int) -negativeErrno;
+        throw inet ? Errno.datagramException(operation, errno) : Errno.exception(operation, errno);
     }
 
     /** The bounce buffer, or for a datagram that does not fit it a temporary direct buffer. */

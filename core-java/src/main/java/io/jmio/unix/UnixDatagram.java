@@ -1,7 +1,8 @@
 package io.jmio.unix;
 
 import io.jmio.IoSource;
-import io.jmio.internal.Datagrams;
+import io.jmio.internal.DatagramIo;
+import io.jmio.sys.Scratch;
 import io.jmio.internal.FdHandle;
 import io.jmio.internal.Sockets;
 import io.jmio.net.Shutdown;
@@ -27,12 +28,13 @@ import java.util.Objects;
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li>Sends are all or nothing: they return the datagram's length, or 0 when the receiver's
- *       queue is full (wait for a writable event).</li>
+ *   <li>Sends are all or nothing: they return the datagram's length, or -1 when the receiver's
+ *       queue is full (wait for a writable event). As with {@code UdpSocket}, "would block" is
+ *       never 0, because an empty datagram is real.</li>
  *   <li>{@link #receiveFrom} returns the sender's address, or null when nothing is queued; an
  *       unbound sender's address is {@link UnixSocketAddress#unnamed()}. {@link #receive} returns
- *       the length, so an empty datagram and "nothing queued" both give 0: use
- *       {@link #receiveFrom} to tell them apart. Bytes beyond the buffer's room are discarded.</li>
+ *       the length (0 for an empty datagram), or -1 when nothing is queued. Bytes beyond the
+ *       buffer's room are discarded.</li>
  *   <li>Direct buffers go to the kernel as they are; heap buffers are copied (datagrams over
  *       64 KiB through a temporary buffer of their size).</li>
  *   <li>Thread-safe; {@link #close()} is idempotent, removes the socket from any poll and makes
@@ -106,13 +108,14 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
     /**
      * Sends {@code src}'s remaining bytes as one datagram to {@code target}.
      *
-     * @return the datagram's length, or 0 if the receiver's queue is full
+     * @return the datagram's length, or -1 if the receiver's queue is full (would block): as with
+     *     {@code UdpSocket}, 0 is a real, empty datagram
      * @throws java.net.ConnectException if no socket is bound at {@code target}
      */
     public int sendTo(ByteBuffer src, UnixSocketAddress target) throws IOException {
         UnixSockets.requireNamed(target, "send to");
         Objects.requireNonNull(src, "src");
-        return sent(Datagrams.send(handle(), src, target.encode(), target));
+        return DatagramIo.send(handle(), src, target.encode(), "send to " + target, false);
     }
 
     /** Sends one datagram to the socket at {@code path}; see {@link #sendTo(ByteBuffer, UnixSocketAddress)}. */
@@ -123,18 +126,13 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
     /**
      * Sends one datagram to the connected peer.
      *
-     * @return the datagram's length, or 0 if the receiver's queue is full
+     * @return the datagram's length, or -1 if the receiver's queue is full (would block)
      * @throws java.net.SocketException if not connected (ENOTCONN), or "Broken pipe (EPIPE)" after
      *     {@code shutdown(WRITE)}
      */
     public int send(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        return sent(Datagrams.send(handle(), src, 0, null));
-    }
-
-    /** NIO's convention: a datagram that could not be queued counts as 0 bytes sent. */
-    private static int sent(int result) {
-        return result == Datagrams.WOULD_BLOCK ? 0 : result;
+        return DatagramIo.send(handle(), src, 0, "send", false);
     }
 
     /**
@@ -144,21 +142,20 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      */
     public UnixSocketAddress receiveFrom(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
-        if (Datagrams.receive(handle(), dst, true) == Datagrams.WOULD_BLOCK) {
+        if (DatagramIo.receive(handle(), dst, 0, true, "receive", false) == DatagramIo.WOULD_BLOCK) {
             return null;
         }
-        return UnixSocketAddress.decode(Datagrams.senderAddressLength());
+        return UnixSocketAddress.decode(Scratch.get().buffer.getInt(Scratch.ADDRESS_LENGTH));
     }
 
     /**
      * Receives one datagram into {@code dst}.
      *
-     * @return bytes stored; 0 for an empty datagram or when nothing is queued
+     * @return bytes stored (0 for an empty datagram), or -1 when nothing is queued (would block)
      */
     public int receive(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
-        int n = Datagrams.receive(handle(), dst, false);
-        return n == Datagrams.WOULD_BLOCK ? 0 : n;
+        return DatagramIo.receive(handle(), dst, 0, false, "receive", false);
     }
 
     /** Shuts down receiving, sending or both. */
