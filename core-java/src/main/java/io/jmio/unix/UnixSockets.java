@@ -5,6 +5,7 @@ import io.jmio.internal.Fds;
 import io.jmio.internal.SocketOptions;
 import io.jmio.internal.Sockets;
 import io.jmio.net.Shutdown;
+import io.jmio.sys.Errno;
 import io.jmio.sys.Linux;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -51,9 +52,13 @@ final class UnixSockets {
      */
     static void connect(FdHandle handle, UnixSocketAddress address) throws IOException {
         requireNamed(address, "connect to");
-        if (!Sockets.connectEncoded(handle, address.encode(), address)) {
+        int result = Sockets.connectRaw(handle, address.encode());
+        if (result == -Errno.EAGAIN) {
             throw new ConnectException("connect to " + address
                     + ": the listener's backlog is full (EAGAIN); try again once it has accepted");
+        }
+        if (result < 0) {
+            throw Errno.exception("connect to " + address, -result);
         }
     }
 
