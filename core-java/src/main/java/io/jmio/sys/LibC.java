@@ -17,6 +17,9 @@ final class LibC {
         Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
     }
 
+    /** Runs the registration above now; throws a {@link LinkageError} if JNA or libc cannot load. */
+    static void bind() {}
+
     static native int epoll_create1(int flags);
 
     static native int epoll_ctl(int epfd, int op, int fd, long event);
@@ -34,6 +37,14 @@ final class LibC {
     static native long writev(int fd, long iov, int iovcnt);
 
     static native int close(int fd);
+
+    /**
+     * fcntl is variadic in C. Calling it through this fixed (int, int, int) prototype is sound on
+     * the LP64 ABIs jmio admits: x86-64 SysV and AAPCS64 (Linux) pass a variadic int exactly where
+     * a fixed third int goes (rdi/rsi/rdx, x0-x2), and on x86-64 glibc's va_start only uses %al to
+     * decide whether to spill vector registers, which an int argument never needs.
+     */
+    static native int fcntl(int fd, int cmd, int arg);
 
     static native int pipe2(long pipefd, int flags);
 

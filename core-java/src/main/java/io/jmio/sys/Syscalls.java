@@ -35,7 +35,7 @@ public abstract class Syscalls {
 
     /**
      * The native address of a direct buffer's memory (its index 0). Must not allocate on the
-     * steady-state path. The caller guarantees {@code buffer.isDirect()}.
+     * steady-state path. A heap buffer has no such address and throws {@link IllegalArgumentException}.
      */
     public abstract long address(ByteBuffer buffer);
 
@@ -57,6 +57,12 @@ public abstract class Syscalls {
     public abstract long writev(int fd, long iov, int iovcnt);
 
     public abstract int close(int fd);
+
+    /**
+     * {@code fcntl} with one {@code int} argument (F_GETFD, F_SETFD, F_GETFL, F_SETFL); the
+     * result of a GET command is the flags.
+     */
+    public abstract int fcntl(int fd, int cmd, int arg);
 
     public abstract int pipe2(long fds, int flags);
 
