@@ -73,6 +73,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     private final ArrayDeque<Runnable> localTasks = new ArrayDeque<>();
     /** Tasks, and timeouts to add or remove, from other threads. */
     private final MpscQueue<Object> remoteTasks = new MpscQueue<>();
+    private final Consumer<Object> runRemote = this::runRemote;
     /** Held by the thread running the loop (and by close while it finishes it). */
     private final ReentrantLock runLock = new ReentrantLock();
     private final CountDownLatch termination = new CountDownLatch(1);
@@ -423,16 +424,7 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private void runTasks() {
-        int budget = TASKS_PER_TURN;
-        Object remote;
-        while (budget > 0 && (remote = remoteTasks.poll()) != null) {
-            budget--;
-            if (remote instanceof Timeout) {
-                addOrRemove((Timeout) remote);
-            } else {
-                runSafely((Runnable) remote);
-            }
-        }
+        int budget = TASKS_PER_TURN - remoteTasks.drain(runRemote, TASKS_PER_TURN);
         Runnable local;
         while (budget > 0 && (local = localTasks.poll()) != null) {
             budget--;
@@ -440,12 +432,14 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    /** A timeout from another thread: a new one to add, or a cancelled one to take out. */
-    private void addOrRemove(Timeout timeout) {
-        if (timeout.isPending()) {
-            timers.add(timeout);
+    /** An item from another thread: a task, or a timeout to add (new) or take out (cancelled). */
+    private void runRemote(Object item) {
+        if (!(item instanceof Timeout)) {
+            runSafely((Runnable) item);
+        } else if (((Timeout) item).isPending()) {
+            timers.add((Timeout) item);
         } else {
-            timers.remove(timeout);
+            timers.remove((Timeout) item);
         }
     }
 

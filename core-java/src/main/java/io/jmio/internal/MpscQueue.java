@@ -4,28 +4,36 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Consumer;
 
 /**
- * An unbounded lock-free queue for many producer threads and one consumer thread, that can be
- * closed so that every offer either reaches the consumer or is refused. Internal.
+ * An unbounded lock-free queue for many producer threads and one consumer thread, which the
+ * consumer can close so that every offer either reaches it or is refused. Internal.
  *
  * <p>Items live in linked chunks of {@value #CHUNK} slots. A producer claims a slot with one
- * atomic increment and publishes its item with one volatile store, so an offer allocates only
- * when it opens a new chunk (a few bytes per item on average). FIFO holds per producer.
+ * atomic increment, its only fence, and then stores the item with an ordered (release) write, so
+ * an offer allocates only when it opens a new chunk: a few bytes per item on average. FIFO holds
+ * per producer. The consumer drains in batches and writes its cursor back once per batch, so its
+ * writes do not keep stealing the cache line producers read.
  *
- * <p>An item whose producer has claimed its slot but not yet stored it is "in flight": the
- * consumer sees the queue as empty at that point. A consumer that decides to sleep because the
- * queue looked empty therefore relies on the producer to wake it: a producer must check the
- * consumer's sleep flag only after its offer returns, and the consumer must publish that flag
- * before its final {@link #isEmpty()} check (the volatile accesses on both sides make one of
- * them see the other).
+ * <h2>Sleeping consumers</h2>
+ * {@link #isEmpty()} counts claimed slots, not stored items. A consumer that publishes "I am
+ * going to sleep" (a volatile write) and then finds the queue empty is therefore safe: a producer
+ * whose claim it did not see claims afterwards, and a volatile read of the sleep flag made after
+ * {@link #offer} returns sees it. A claimed slot whose item is not stored yet makes the queue
+ * non-empty while {@link #drain} stops short of it, so the consumer must not sleep then; the gap
+ * lasts a few instructions of the producer.
  *
- * <p>After {@link #close()}, the consumer takes the rest with {@link #pollClosed()}. An offer
- * racing the close settles with one compare-and-set on its slot: either the consumer took the
- * item, or the producer took it back and {@link #offer} returns false.
+ * <h2>Closing</h2>
+ * {@link #close()} seals chunks by adding {@code SEALED} to their claim counter: a producer whose
+ * increment lands after the seal gets an index beyond any slot and is refused; one that claimed
+ * before is accepted, and {@link #pollClosed()} waits the few instructions until its item is
+ * stored.
  */
 public final class MpscQueue<E> {
     static final int CHUNK = 1024;
+    /** Added to a chunk's claim counter when the consumer closes: later claims are refused. */
+    private static final int SEALED = 1 << 30;
 
     @SuppressWarnings("rawtypes")
     private static final AtomicReferenceFieldUpdater<MpscQueue, Chunk> TAIL =
@@ -33,18 +41,20 @@ public final class MpscQueue<E> {
 
     /** The chunk producers claim slots in; it only moves forward. */
     private volatile Chunk tail;
-    /** Consumer-only: the chunk and slot of the next item. */
+    private volatile boolean closed;
+    /** Consumer-only cursor: the chunk and slot of the next item. */
     private Chunk head;
     private int headIndex;
-    private volatile boolean closed;
+    /** Consumer-only, after close: valid slots of the head chunk once sealed, else -1. */
+    private int headLimit = -1;
 
     public MpscQueue() {
-        head = tail = new Chunk();
+        head = tail = new Chunk(0);
     }
 
     /**
-     * Adds {@code item}; any thread. Returns false, leaving nothing in the queue, once the queue
-     * is closed.
+     * Adds {@code item}; any thread, never blocks. Returns false, leaving nothing in the queue,
+     * once the queue is closed.
      */
     public boolean offer(E item) {
         Objects.requireNonNull(item, "item");
@@ -55,9 +65,11 @@ public final class MpscQueue<E> {
             Chunk chunk = tail;
             int index = Chunk.CLAIMED.getAndIncrement(chunk);
             if (index < CHUNK) {
-                chunk.items.set(index, item);
-                // A close that came first may already have drained past this slot: take it back.
-                return !(closed && chunk.items.compareAndSet(index, item, null));
+                chunk.items.lazySet(index, item);
+                return true;
+            }
+            if (index >= SEALED) {
+                return false;
             }
             advance(chunk);
         }
@@ -67,48 +79,55 @@ public final class MpscQueue<E> {
     private void advance(Chunk chunk) {
         Chunk next = chunk.next;
         if (next == null) {
-            Chunk fresh = new Chunk();
+            Chunk fresh = new Chunk(0);
             next = Chunk.NEXT.compareAndSet(chunk, null, fresh) ? fresh : chunk.next;
         }
         TAIL.compareAndSet(this, chunk, next);
     }
 
-    /** The next item, or null if none is visible yet; consumer thread only, before close. */
+    /**
+     * Hands up to {@code limit} items to {@code sink}, in order, stopping early at the first slot
+     * whose item is not stored yet; returns how many. Consumer thread only, before close.
+     */
     @SuppressWarnings("unchecked")
-    public E poll() {
+    public int drain(Consumer<? super E> sink, int limit) {
         Chunk chunk = head;
         int index = headIndex;
-        if (index == CHUNK) {
-            Chunk next = chunk.next;
-            if (next == null) {
-                return null;
+        int count = 0;
+        try {
+            while (count < limit) {
+                if (index == CHUNK) {
+                    Chunk next = chunk.next;
+                    if (next == null) {
+                        break;
+                    }
+                    chunk = next;
+                    index = 0;
+                }
+                Object item = chunk.items.get(index);
+                if (item == null) {
+                    break;
+                }
+                chunk.items.lazySet(index++, null);
+                count++;
+                // The cursor is advanced before the sink runs: an exception leaves it consistent.
+                sink.accept((E) item);
             }
-            head = chunk = next;
-            index = 0;
-        }
-        Object item = chunk.items.get(index);
-        if (item == null) {
+        } finally {
+            head = chunk;
             headIndex = index;
-            return null;
         }
-        // Ordered before any later close, so a producer that sees the close finds the slot empty.
-        chunk.items.lazySet(index, null);
-        headIndex = index + 1;
-        return (E) item;
+        return count;
     }
 
-    /** True if {@link #poll()} would return null now; consumer thread only. */
+    /** True if no producer has claimed a slot the consumer has not taken; consumer thread only. */
     public boolean isEmpty() {
         Chunk chunk = head;
-        int index = headIndex;
-        if (index == CHUNK) {
-            chunk = chunk.next;
-            if (chunk == null) {
-                return true;
-            }
-            index = 0;
+        if (headIndex < CHUNK) {
+            return chunk.claimed <= headIndex;
         }
-        return chunk.items.get(index) == null;
+        Chunk next = chunk.next;
+        return next == null || next.claimed == 0;
     }
 
     /** Refuses all later offers; consumer thread only. Take what is left with {@link #pollClosed()}. */
@@ -121,34 +140,39 @@ public final class MpscQueue<E> {
     }
 
     /**
-     * After {@link #close()}: the next remaining item, skipping slots whose producers have not
-     * stored yet (they will see the close and take their item back), or null when none is left.
+     * After {@link #close()}: the next item an accepted offer put in, or null when none is left.
+     * May briefly wait for a producer between its claim and its store.
      */
     @SuppressWarnings("unchecked")
     public E pollClosed() {
         if (!closed) {
             throw new IllegalStateException("pollClosed before close");
         }
-        Chunk chunk = head;
-        int index = headIndex;
         for (;;) {
-            int claimed = Math.min(chunk.claimed, CHUNK);
-            while (index < claimed) {
-                Object item = chunk.items.getAndSet(index++, null);
-                if (item != null) {
-                    head = chunk;
-                    headIndex = index;
-                    return (E) item;
-                }
+            Chunk chunk = head;
+            if (headLimit < 0) {
+                headLimit = Math.min(Chunk.CLAIMED.getAndAdd(chunk, SEALED), CHUNK);
             }
+            if (headIndex < headLimit) {
+                Object item;
+                while ((item = chunk.items.get(headIndex)) == null) {
+                    Thread.yield(); // its producer claimed the slot before the seal: it is storing
+                }
+                chunk.items.lazySet(headIndex++, null);
+                return (E) item;
+            }
+            if (headLimit < CHUNK) {
+                return null; // sealed before it filled up: no chunk can follow
+            }
+            // Full before the seal: a successor may be linked any moment. Link a sealed one
+            // ourselves, unless a producer got there first; then seal and drain theirs.
             Chunk next = chunk.next;
-            if (index < CHUNK || next == null) {
-                head = chunk;
-                headIndex = index;
+            if (next == null && Chunk.NEXT.compareAndSet(chunk, null, new Chunk(SEALED))) {
                 return null;
             }
-            chunk = next;
-            index = 0;
+            head = chunk.next;
+            headIndex = 0;
+            headLimit = -1;
         }
     }
 
@@ -159,8 +183,12 @@ public final class MpscQueue<E> {
                 AtomicReferenceFieldUpdater.newUpdater(Chunk.class, Chunk.class, "next");
 
         final AtomicReferenceArray<Object> items = new AtomicReferenceArray<>(CHUNK);
-        /** Slots handed out so far; grows past CHUNK while producers move to the next chunk. */
+        /** Slots handed out so far; grows past CHUNK while producers move on, or by SEALED. */
         volatile int claimed;
         volatile Chunk next;
+
+        Chunk(int claimed) {
+            this.claimed = claimed;
+        }
     }
 }

@@ -18,11 +18,11 @@ class MpscQueueTest : FunSpec({
         queue.isEmpty().shouldBeTrue()
         repeat(5_000) { queue.offer(it).shouldBeTrue() }
         queue.isEmpty().shouldBeFalse()
-        for (i in 0 until 5_000) queue.poll() shouldBe i
-        queue.poll().shouldBeNull()
+        for (i in 0 until 5_000) queue.take() shouldBe i
+        queue.take().shouldBeNull()
         queue.isEmpty().shouldBeTrue()
         queue.offer(-1)
-        queue.poll() shouldBe -1
+        queue.take() shouldBe -1
     }
 
     test("many producers: every item arrives exactly once, each producer's in order").config(timeout = 60.seconds) {
@@ -42,14 +42,14 @@ class MpscQueueTest : FunSpec({
         val deadline = System.nanoTime() + 50_000_000_000L
         while (received < producers * perProducer) {
             check(System.nanoTime() < deadline) { "only $received items arrived" }
-            val item = queue.poll() ?: continue
+            val item = queue.take() ?: continue
             val p = (item / perProducer).toInt()
             item shouldBe next[p]
             next[p]++
             received++
         }
         threads.forEach { it.join() }
-        queue.poll().shouldBeNull()
+        queue.take().shouldBeNull()
     }
 
     test("offers racing close are either taken by the consumer or refused").config(timeout = 60.seconds) {
@@ -65,7 +65,7 @@ class MpscQueueTest : FunSpec({
                 }
             }
             var taken = 0L
-            repeat(5_000) { if (queue.poll() != null) taken++ }
+            repeat(5_000) { if (queue.take() != null) taken++ }
             queue.close()
             queue.offer(2L).shouldBeFalse()
             threads.forEach { it.join() }
@@ -74,7 +74,24 @@ class MpscQueueTest : FunSpec({
         }
     }
 
+    test("drain stops at its limit, and a failing sink leaves the cursor after the failed item") {
+        val queue = MpscQueue<Int>()
+        repeat(10) { queue.offer(it) }
+        val seen = mutableListOf<Int>()
+        queue.drain({ seen += it }, 3) shouldBe 3
+        shouldThrow<IllegalStateException> { queue.drain({ if (it == 4) error("sink failed") else seen += it }, 100) }
+        queue.drain({ seen += it }, 100) shouldBe 5
+        seen shouldBe listOf(0, 1, 2, 3, 5, 6, 7, 8, 9)
+    }
+
     test("pollClosed needs close first") {
         shouldThrow<IllegalStateException> { MpscQueue<Int>().pollClosed() }
     }
 })
+
+/** One item, or null: drain with a limit of one. */
+private fun <E> MpscQueue<E>.take(): E? {
+    var item: E? = null
+    drain({ item = it }, 1)
+    return item
+}

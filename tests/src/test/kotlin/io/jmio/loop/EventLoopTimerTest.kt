@@ -46,24 +46,35 @@ class EventLoopTimerTest : FunSpec({
             loop.call { scheduleRange(count / 2 until count) } // from the loop thread
             done.await(30, TimeUnit.SECONDS).shouldBeTrue()
 
-            val order = fired.toList()
             for (i in 0 until count) {
                 (firedAt[i] - before[i]) shouldBeGreaterThanOrEqual MILLISECONDS.toNanos(delays[i])
             }
-            val outOfOrder = mutableListOf<String>()
-            for (x in order.indices) {
-                for (y in x + 1 until order.size) {
-                    val early = order[x]
-                    val late = order[y]
-                    val lateDeadlineAtMost = after[late] + MILLISECONDS.toNanos(delays[late])
-                    val earlyDeadlineAtLeast = before[early] + MILLISECONDS.toNanos(delays[early])
-                    val sameDelayFifo = delays[early] == delays[late] && late < early
-                    if (lateDeadlineAtMost < earlyDeadlineAtLeast || sameDelayFifo) {
-                        outOfOrder += "$early (${delays[early]} ms) fired before $late (${delays[late]} ms)"
-                    }
+            outOfOrder(fired.toList(), before, after, delays).shouldBeEmpty()
+            loop.shutdown()
+            runner.join(10_000)
+        }
+    }
+
+    test("timers cancelled on the loop thread leave the rest in deadline order").config(timeout = 60.seconds) {
+        EventLoop.open().use { loop ->
+            val runner = loop.runInThread()
+            val count = 5_000
+            val random = Random(5)
+            val delays = LongArray(count) { random.nextLong(0, 200) }
+            val before = LongArray(count)
+            val after = LongArray(count)
+            val fired = ConcurrentLinkedQueue<Int>()
+            val kept = loop.call {
+                val timeouts = (0 until count).map { i ->
+                    before[i] = System.nanoTime()
+                    loop.schedule({ fired += i }, delays[i], MILLISECONDS).also { after[i] = System.nanoTime() }
                 }
+                // Removing from the middle of the heap must keep the heap ordered.
+                (0 until count).filter { i -> random.nextBoolean() || !timeouts[i].cancel() }
             }
-            outOfOrder.shouldBeEmpty()
+            awaitUntil("the kept timers fired") { fired.size == kept.size }
+            fired.toSet() shouldBe kept.toSet()
+            outOfOrder(fired.toList(), before, after, delays).shouldBeEmpty()
             loop.shutdown()
             runner.join(10_000)
         }
@@ -164,8 +175,8 @@ class EventLoopTimerTest : FunSpec({
             awaitUntil("all timers fired", seconds = 120) { fired.get() == count }
             loop.call { loop.pendingTimers() } shouldBe 0
             val after = usedHeapAfterGc()
-            (loaded - baseline) shouldBeGreaterThan 30L shl 20 // the timers were measurable...
-            (after - baseline) shouldBeLessThan 8L shl 20 // ...and are gone
+            (loaded - baseline) shouldBeGreaterThan 30L * MIB // the timers were measurable...
+            (after - baseline) shouldBeLessThan 8L * MIB // ...and are gone
             loop.shutdown()
             runner.join(10_000)
         }
@@ -180,6 +191,29 @@ class EventLoopTimerTest : FunSpec({
         }
     }
 })
+
+/**
+ * Pairs in [fired] order that contradict their deadlines: a timer that fired before another whose
+ * deadline was surely earlier (each deadline lies in [before + delay, after + delay]), or, for the
+ * same delay, before one scheduled earlier.
+ */
+private fun outOfOrder(fired: List<Int>, before: LongArray, after: LongArray, delays: LongArray): List<String> {
+    val wrong = mutableListOf<String>()
+    for (x in fired.indices) {
+        for (y in x + 1 until fired.size) {
+            val early = fired[x]
+            val late = fired[y]
+            val lateDeadlineAtMost = after[late] + MILLISECONDS.toNanos(delays[late])
+            val earlyDeadlineAtLeast = before[early] + MILLISECONDS.toNanos(delays[early])
+            if (lateDeadlineAtMost < earlyDeadlineAtLeast || (delays[early] == delays[late] && late < early)) {
+                wrong += "$early (${delays[early]} ms) fired before $late (${delays[late]} ms)"
+            }
+        }
+    }
+    return wrong
+}
+
+private const val MIB = 1L shl 20
 
 private fun usedHeapAfterGc(): Long {
     val runtime = Runtime.getRuntime()
