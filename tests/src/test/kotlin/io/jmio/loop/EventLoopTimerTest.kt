@@ -24,22 +24,17 @@ class EventLoopTimerTest : FunSpec({
             val runner = loop.runInThread()
             val count = 400
             val random = Random(7)
-            val delays = LongArray(count) { random.nextLong(0, 120) }
-            // Each deadline lies in [before + delay, after + delay]: exact enough to judge order.
-            val before = LongArray(count)
-            val after = LongArray(count)
+            val schedules = DeadlineLog(LongArray(count) { random.nextLong(0, 120) })
             val firedAt = LongArray(count)
             val fired = ConcurrentLinkedQueue<Int>()
             val done = CountDownLatch(count)
             fun scheduleRange(range: IntRange) {
                 for (i in range) {
-                    before[i] = System.nanoTime()
-                    loop.schedule({
+                    schedules.schedule(loop, i) {
                         firedAt[i] = System.nanoTime()
                         fired += i
                         done.countDown()
-                    }, delays[i], MILLISECONDS)
-                    after[i] = System.nanoTime()
+                    }
                 }
             }
             scheduleRange(0 until count / 2) // from another thread
@@ -47,9 +42,9 @@ class EventLoopTimerTest : FunSpec({
             done.await(30, TimeUnit.SECONDS).shouldBeTrue()
 
             for (i in 0 until count) {
-                (firedAt[i] - before[i]) shouldBeGreaterThanOrEqual MILLISECONDS.toNanos(delays[i])
+                (firedAt[i] - schedules.before[i]) shouldBeGreaterThanOrEqual MILLISECONDS.toNanos(schedules.delays[i])
             }
-            outOfOrder(fired.toList(), before, after, delays).shouldBeEmpty()
+            schedules.outOfOrder(fired.toList()).shouldBeEmpty()
             loop.shutdown()
             runner.join(10_000)
         }
@@ -60,21 +55,16 @@ class EventLoopTimerTest : FunSpec({
             val runner = loop.runInThread()
             val count = 5_000
             val random = Random(5)
-            val delays = LongArray(count) { random.nextLong(0, 200) }
-            val before = LongArray(count)
-            val after = LongArray(count)
+            val schedules = DeadlineLog(LongArray(count) { random.nextLong(0, 200) })
             val fired = ConcurrentLinkedQueue<Int>()
             val kept = loop.call {
-                val timeouts = (0 until count).map { i ->
-                    before[i] = System.nanoTime()
-                    loop.schedule({ fired += i }, delays[i], MILLISECONDS).also { after[i] = System.nanoTime() }
-                }
+                val timeouts = (0 until count).map { i -> schedules.schedule(loop, i) { fired += i } }
                 // Removing from the middle of the heap must keep the heap ordered.
                 (0 until count).filter { i -> random.nextBoolean() || !timeouts[i].cancel() }
             }
             awaitUntil("the kept timers fired") { fired.size == kept.size }
             fired.toSet() shouldBe kept.toSet()
-            outOfOrder(fired.toList(), before, after, delays).shouldBeEmpty()
+            schedules.outOfOrder(fired.toList()).shouldBeEmpty()
             loop.shutdown()
             runner.join(10_000)
         }
@@ -192,25 +182,35 @@ class EventLoopTimerTest : FunSpec({
     }
 })
 
-/**
- * Pairs in [fired] order that contradict their deadlines: a timer that fired before another whose
- * deadline was surely earlier (each deadline lies in [before + delay, after + delay]), or, for the
- * same delay, before one scheduled earlier.
- */
-private fun outOfOrder(fired: List<Int>, before: LongArray, after: LongArray, delays: LongArray): List<String> {
-    val wrong = mutableListOf<String>()
-    for (x in fired.indices) {
-        for (y in x + 1 until fired.size) {
-            val early = fired[x]
-            val late = fired[y]
-            val lateDeadlineAtMost = after[late] + MILLISECONDS.toNanos(delays[late])
-            val earlyDeadlineAtLeast = before[early] + MILLISECONDS.toNanos(delays[early])
-            if (lateDeadlineAtMost < earlyDeadlineAtLeast || (delays[early] == delays[late] && late < early)) {
-                wrong += "$early (${delays[early]} ms) fired before $late (${delays[late]} ms)"
+/** Timers scheduled with [delays] (ms); each deadline lies in [before + delay, after + delay]. */
+private class DeadlineLog(val delays: LongArray) {
+    val before = LongArray(delays.size)
+    val after = LongArray(delays.size)
+
+    fun schedule(loop: EventLoop, i: Int, task: Runnable): Timeout {
+        before[i] = System.nanoTime()
+        return loop.schedule(task, delays[i], MILLISECONDS).also { after[i] = System.nanoTime() }
+    }
+
+    /**
+     * Pairs in [fired] order that contradict the deadlines: a timer that fired before one whose
+     * deadline was surely earlier, or, for the same delay, before one scheduled earlier.
+     */
+    fun outOfOrder(fired: List<Int>): List<String> {
+        val wrong = mutableListOf<String>()
+        for (x in fired.indices) {
+            for (y in x + 1 until fired.size) {
+                val early = fired[x]
+                val late = fired[y]
+                val lateDeadlineAtMost = after[late] + MILLISECONDS.toNanos(delays[late])
+                val earlyDeadlineAtLeast = before[early] + MILLISECONDS.toNanos(delays[early])
+                if (lateDeadlineAtMost < earlyDeadlineAtLeast || (delays[early] == delays[late] && late < early)) {
+                    wrong += "$early (${delays[early]} ms) fired before $late (${delays[late]} ms)"
+                }
             }
         }
+        return wrong
     }
-    return wrong
 }
 
 private const val MIB = 1L shl 20
