@@ -28,9 +28,11 @@ import java.util.function.Consumer;
  *
  * <h2>Threading</h2>
  * <ul>
- *   <li>The loop's thread is whichever thread is inside {@link #run()} or {@link #runOnce(long)};
- *       one at a time ({@link IllegalStateException} otherwise). Handlers, tasks and timers run
- *       only there, and {@link #inEventLoop()} is true only there.</li>
+ *   <li>The loop's thread is whichever thread is inside {@link #run()} or {@link #runOnce(long)}
+ *       (or inside {@link #close()} while it finishes a shutdown nobody else runs); one at a time,
+ *       {@link IllegalStateException} otherwise. Handlers, tasks and timers run only there, and
+ *       {@link #inEventLoop()} is true only there. Between turns no thread owns the loop, so
+ *       {@code runOnce} can embed it in another loop, and a later turn may run elsewhere.</li>
  *   <li>Every other method is safe from any thread. {@link #execute}, {@link #schedule} and
  *       {@link Timeout#cancel()} called on the loop's thread touch loop-private structures
  *       directly; from elsewhere they go through a lock-free queue and wake the loop (at most one
@@ -337,7 +339,7 @@ public final class EventLoop implements Executor, AutoCloseable {
             throw new IllegalStateException("the event loop cannot be run from its own handlers or tasks");
         }
         if (!runLock.tryLock()) {
-            throw new IllegalStateException("the event loop is already running on " + thread);
+            throw new IllegalStateException("the event loop is being run or closed by another thread");
         }
         thread = Thread.currentThread();
     }
