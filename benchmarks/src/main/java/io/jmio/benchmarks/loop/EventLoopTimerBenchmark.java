@@ -1,4 +1,4 @@
-package io.jmio.benchmarks;
+package io.jmio.benchmarks.loop;
 
 import io.jmio.EventLoop;
 import java.io.IOException;
@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class EventLoopTimerBenchmark {
     private static final int BATCH = 1024;
     private static final int MILLION = 1_000_000;

@@ -1,4 +1,4 @@
-package io.jmio.benchmarks;
+package io.jmio.benchmarks.loop;
 
 import io.jmio.EventLoop;
 import io.netty.channel.DefaultEventLoop;
@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class EventLoopExecuteBenchmark {
     private static final int BATCH = 1000;
     private static final int MAX_BACKLOG = 16 * BATCH;

@@ -1,9 +1,7 @@
-package io.jmio.benchmarks;
+package io.jmio.benchmarks.loop;
 
 import io.jmio.EventLoop;
-import io.jmio.Events;
 import io.jmio.Interest;
-import io.jmio.Poll;
 import io.jmio.sys.Linux;
 import io.jmio.sys.Syscalls;
 import io.jmio.unix.SourceFd;
@@ -25,13 +23,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One loop turn: with nothing ready ({@code epoll_wait(0)} plus the loop's bookkeeping, next to a
- * bare {@link Poll#poll}), and with one ready eventfd whose handler writes it again so that every
- * turn has an event (so that turn also pays one {@code write}). Run with {@code -prof gc}: a
- * steady-state turn allocates nothing.
+ * One loop turn: with nothing ready ({@code epoll_wait(0)} plus the loop's bookkeeping; compare
+ * {@code PollBenchmark.pollNothingReady}, the bare poll, in the same run), and with one ready
+ * eventfd whose handler writes it again so that every turn has an event (that turn also pays one
+ * {@code write}). Run with {@code -prof gc}: a steady-state turn allocates nothing.
  *
  * <pre>
- * java -jar benchmarks/target/jmio-benchmarks.jar EventLoopTurnBenchmark -prof gc
+ * java -jar benchmarks/target/jmio-benchmarks.jar 'EventLoopTurnBenchmark|PollBenchmark.pollNothingReady' -prof gc
  * </pre>
  */
 @State(Scope.Thread)
@@ -39,12 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class EventLoopTurnBenchmark {
     private EventLoop idleLoop;
     private EventLoop busyLoop;
-    private Poll poll;
-    private Events events;
     private int eventFd = -1;
     private long one;
     private final ByteBuffer memory = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
@@ -55,8 +51,6 @@ public class EventLoopTurnBenchmark {
         Syscalls sys = Syscalls.require();
         idleLoop = EventLoop.open();
         busyLoop = EventLoop.open();
-        poll = Poll.open();
-        events = Events.withCapacity(1024);
         eventFd = sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
         if (eventFd < 0) {
             throw new IOException("eventfd: errno " + -eventFd);
@@ -73,7 +67,6 @@ public class EventLoopTurnBenchmark {
     public void close() {
         idleLoop.close();
         busyLoop.close();
-        poll.close();
         if (eventFd >= 0) {
             Syscalls.require().close(eventFd);
         }
@@ -82,12 +75,6 @@ public class EventLoopTurnBenchmark {
     @Benchmark
     public boolean turnWithNothingReady() throws IOException {
         return idleLoop.runOnce(0);
-    }
-
-    @Benchmark
-    public int bareEpollWaitWithNothingReady() throws IOException {
-        poll.poll(events, 0);
-        return events.size();
     }
 
     @Benchmark
