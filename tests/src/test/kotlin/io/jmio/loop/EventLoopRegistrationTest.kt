@@ -126,6 +126,30 @@ class EventLoopRegistrationTest : FunSpec({
         }
     }
 
+    test("sources come and go from another thread while the loop dispatches").config(timeout = 60.seconds) {
+        EventLoop.open().use { loop ->
+            val runner = loop.runInThread()
+            TestEventFd().use { busy ->
+                // A source that is ready every turn keeps the loop dispatching throughout.
+                loop.register(busy.source, Interest.READABLE) { _, _ -> busy.signal() }
+                busy.signal()
+                TestEventFd().use { fd ->
+                    repeat(2_000) { round ->
+                        val called = CountDownLatch(1)
+                        val registration = loop.register(fd.source, Interest.READABLE) { _, _ -> called.countDown() }
+                        fd.signal()
+                        check(called.await(10, TimeUnit.SECONDS)) { "round $round: no event" }
+                        registration.deregister()
+                        fd.drain()
+                    }
+                }
+            }
+            loop.shutdown()
+            runner.join(10_000)
+            runner.isAlive.shouldBeFalse()
+        }
+    }
+
     test("exceptions in handlers reach the exception handler and the loop goes on").config(timeout = 30.seconds) {
         val reported = CopyOnWriteArrayList<Throwable>()
         EventLoop.open(EventLoop.Options().exceptionHandler { reported += it }).use { loop ->
