@@ -1,6 +1,7 @@
 package io.jmio.examples
 
 import io.jmio.examples.echo.LoopEchoServer
+import io.jmio.loop.allocatedBytes
 import io.jmio.loop.countLoopFds
 import io.jmio.testing.Worker
 import io.kotest.core.spec.style.FunSpec
@@ -11,7 +12,6 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldStartWith
 import io.kotest.matchers.types.shouldBeInstanceOf
 import java.io.File
-import java.lang.management.ManagementFactory
 import java.net.ConnectException
 import java.net.InetAddress
 import java.net.InetSocketAddress
@@ -88,22 +88,18 @@ class LoopEchoServerTest : FunSpec({
     }
 
     test("serving requests allocates nothing on the loop thread") {
-        val threads = ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
         LoopEchoServer.start(InetSocketAddress(loopback, 0)).use { server ->
             server.connect().use { client ->
-                val loopThread = Thread.getAllStackTraces().keys.single { it.name == "jmio-loop-echo" }
                 val message = ByteArray(64) { it.toByte() }
-                fun roundTrips(count: Int) = repeat(count) {
+                val roundTrip = {
                     client.getOutputStream().write(message)
                     check(client.getInputStream().readNBytes(message.size).size == message.size) { "server closed" }
                 }
-                roundTrips(20_000) // warm-up: let the JIT compile the loop and the handler
-                @Suppress("DEPRECATION") // Thread.threadId() is JDK 19+
-                val id = loopThread.id
-                val before = threads.getThreadAllocatedBytes(id)
-                roundTrips(20_000)
-                val allocated = threads.getThreadAllocatedBytes(id) - before
-                (allocated.toDouble() / 20_000) shouldBeLessThan 1.0
+                repeat(20_000) { roundTrip() } // warm-up: let the JIT compile the loop and the handler
+                val loopThread = Thread.getAllStackTraces().keys.single { it.name == "jmio-loop-echo" }
+                val before = allocatedBytes(loopThread)
+                repeat(20_000) { roundTrip() }
+                ((allocatedBytes(loopThread) - before) / 20_000.0) shouldBeLessThan 1.0
             }
         }
     }

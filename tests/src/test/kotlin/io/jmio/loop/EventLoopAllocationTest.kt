@@ -62,8 +62,7 @@ class EventLoopAllocationTest : FunSpec({
     }
 
     test("execute from another thread allocates a few bytes per task, amortised").config(timeout = 60.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             val task = Runnable { }
             repeat(20) { repeat(10_000) { loop.execute(task) }; loop.call { } }
             val tasks = 100_000
@@ -71,8 +70,6 @@ class EventLoopAllocationTest : FunSpec({
             repeat(tasks) { loop.execute(task) }
             val allocated = allocatedBytes() - start
             (allocated / tasks) shouldBeLessThan 16L // a 1024-slot chunk per 1024 tasks
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 })

@@ -127,8 +127,7 @@ class EventLoopRegistrationTest : FunSpec({
     }
 
     test("sources come and go from another thread while the loop dispatches").config(timeout = 60.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             TestEventFd().use { busy ->
                 // A source that is ready every turn keeps the loop dispatching throughout.
                 loop.register(busy.source, Interest.READABLE) { _, _ -> busy.signal() }
@@ -144,9 +143,6 @@ class EventLoopRegistrationTest : FunSpec({
                     }
                 }
             }
-            loop.shutdown()
-            runner.join(10_000)
-            runner.isAlive.shouldBeFalse()
         }
     }
 

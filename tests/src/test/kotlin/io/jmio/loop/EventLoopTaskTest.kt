@@ -21,8 +21,8 @@ import kotlin.time.Duration.Companion.seconds
 class EventLoopTaskTest : FunSpec({
     test("execute from 4 threads x 100,000 tasks runs every task exactly once on the loop thread")
         .config(timeout = 120.seconds) {
-            EventLoop.open().use { loop ->
-                val runner = loop.runInThread()
+            withRunningLoop { loop ->
+                val loopThread = loop.call { Thread.currentThread() }
                 val perThread = 100_000
                 val runs = IntArray(4 * perThread) // written only on the loop thread
                 val elsewhere = AtomicInteger()
@@ -32,7 +32,7 @@ class EventLoopTaskTest : FunSpec({
                         for (i in 0 until perThread) {
                             val index = p * perThread + i
                             loop.execute {
-                                if (Thread.currentThread() !== runner) elsewhere.incrementAndGet()
+                                if (Thread.currentThread() !== loopThread) elsewhere.incrementAndGet()
                                 runs[index]++
                                 done.incrementAndGet()
                             }
@@ -43,8 +43,6 @@ class EventLoopTaskTest : FunSpec({
                 awaitUntil("all tasks ran", seconds = 60) { done.get() == runs.size }
                 loop.call { runs.count { it != 1 } } shouldBe 0
                 elsewhere.get() shouldBe 0
-                loop.shutdown()
-                runner.join(10_000)
             }
         }
 
@@ -63,8 +61,7 @@ class EventLoopTaskTest : FunSpec({
     }
 
     test("handing tasks to a sleeping loop never loses a wake-up").config(timeout = 120.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             val rounds = 20_000
             // Two producers ping-pong with the loop: every task finds it asleep or about to sleep.
             val producers = (0 until 2).map { p ->
@@ -80,20 +77,15 @@ class EventLoopTaskTest : FunSpec({
             producers.forEach { it.setUncaughtExceptionHandler { _, e -> failures += e } }
             producers.forEach { it.join(100_000) }
             failures shouldBe emptyList()
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 
     test("exceptions in tasks reach the exception handler and the loop goes on").config(timeout = 30.seconds) {
         val reported = CopyOnWriteArrayList<Throwable>()
-        EventLoop.open(EventLoop.Options().exceptionHandler { reported += it }).use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop(EventLoop.Options().exceptionHandler { reported += it }) { loop ->
             loop.execute { throw IllegalStateException("task failed") }
             loop.call { "still running" } shouldBe "still running"
             reported.map { it.message } shouldContainExactly listOf("task failed")
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 

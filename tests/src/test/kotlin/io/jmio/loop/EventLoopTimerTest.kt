@@ -20,8 +20,7 @@ import kotlin.time.Duration.Companion.seconds
 
 class EventLoopTimerTest : FunSpec({
     test("timers fire in deadline order and never early").config(timeout = 60.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             val count = 400
             val random = Random(7)
             val schedules = DeadlineLog(LongArray(count) { random.nextLong(0, 120) })
@@ -45,14 +44,11 @@ class EventLoopTimerTest : FunSpec({
                 (firedAt[i] - schedules.before[i]) shouldBeGreaterThanOrEqual MILLISECONDS.toNanos(schedules.delays[i])
             }
             schedules.outOfOrder(fired.toList()).shouldBeEmpty()
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 
     test("timers cancelled on the loop thread leave the rest in deadline order").config(timeout = 60.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             val count = 5_000
             val random = Random(5)
             val schedules = DeadlineLog(LongArray(count) { random.nextLong(0, 200) })
@@ -65,14 +61,11 @@ class EventLoopTimerTest : FunSpec({
             awaitUntil("the kept timers fired") { fired.size == kept.size }
             fired.toSet() shouldBe kept.toSet()
             schedules.outOfOrder(fired.toList()).shouldBeEmpty()
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 
     test("cancelled timers never fire, and each timer either fires or is cancelled").config(timeout = 60.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             val count = 20_000
             val random = Random(11)
             val fired = IntArray(count) // loop thread only
@@ -97,14 +90,11 @@ class EventLoopTimerTest : FunSpec({
                 timeouts[i]!!.isExpired() shouldBe !cancelled[i]
                 timeouts[i]!!.cancel().shouldBeFalse()
             }
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 
     test("schedule then cancel, the withTimeout pattern, leaves nothing behind").config(timeout = 60.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             repeat(100_000) {
                 loop.schedule({ error("must not run") }, 1, TimeUnit.HOURS).cancel().shouldBeTrue()
             }
@@ -116,22 +106,17 @@ class EventLoopTimerTest : FunSpec({
             } shouldBe 0
             // The other thread's cancellations are applied within a turn.
             awaitUntil("cancelled timers are removed") { loop.call { loop.pendingTimers() } == 0 }
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 
     test("a timer scheduled from another thread wakes a sleeping loop").config(timeout = 30.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             Thread.sleep(20) // the loop now sleeps without a deadline
             val fired = CountDownLatch(1)
             val start = System.nanoTime()
             loop.schedule({ fired.countDown() }, 30, MILLISECONDS)
             fired.await(10, TimeUnit.SECONDS).shouldBeTrue()
             (System.nanoTime() - start) shouldBeGreaterThanOrEqual MILLISECONDS.toNanos(30)
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 
@@ -149,8 +134,7 @@ class EventLoopTimerTest : FunSpec({
     }
 
     test("1M timers all fire and their memory returns after").config(timeout = 180.seconds) {
-        EventLoop.open().use { loop ->
-            val runner = loop.runInThread()
+        withRunningLoop { loop ->
             val count = 1_000_000
             val fired = AtomicInteger()
             val task = Runnable { fired.incrementAndGet() }
@@ -167,8 +151,6 @@ class EventLoopTimerTest : FunSpec({
             val after = usedHeapAfterGc()
             (loaded - baseline) shouldBeGreaterThan 30L * MIB // the timers were measurable...
             (after - baseline) shouldBeLessThan 8L * MIB // ...and are gone
-            loop.shutdown()
-            runner.join(10_000)
         }
     }
 

@@ -9,6 +9,19 @@ import kotlin.concurrent.thread
 /** Runs [EventLoop.run] on a new thread; join it to see the loop end. */
 fun EventLoop.runInThread(name: String = "jmio-test-loop"): Thread = thread(name = name, isDaemon = true) { run() }
 
+/** Opens a loop and runs it on its own thread for [body]; then shuts it down and checks run() returned. */
+fun <T> withRunningLoop(options: EventLoop.Options = EventLoop.Options(), body: (EventLoop) -> T): T =
+    EventLoop.open(options).use { loop ->
+        val runner = loop.runInThread()
+        try {
+            body(loop)
+        } finally {
+            loop.shutdown()
+            runner.join(10_000)
+            check(!runner.isAlive) { "run() did not return after shutdown" }
+        }
+    }
+
 /** Runs [block] on the loop's thread and returns its result; fails after 10 s. */
 fun <T> EventLoop.call(block: () -> T): T {
     val result = CompletableFuture<T>()

@@ -45,7 +45,8 @@ fun countLoopFds(): Int =
         target == "anon_inode:[eventpoll]" || target == "anon_inode:[eventfd]"
     }
 
-/** Bytes allocated so far by the current thread (HotSpot's per-thread counter). */
-fun allocatedBytes(): Long =
+/** Bytes allocated so far by [thread], the current one by default (HotSpot's per-thread counter). */
+@Suppress("DEPRECATION") // Thread.threadId() is JDK 19+
+fun allocatedBytes(thread: Thread = Thread.currentThread()): Long =
     (java.lang.management.ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean)
-        .getThreadAllocatedBytes(Thread.currentThread().id)
+        .getThreadAllocatedBytes(thread.id)

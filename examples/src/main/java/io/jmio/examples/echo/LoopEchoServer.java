@@ -100,19 +100,13 @@ public final class LoopEchoServer implements AutoCloseable {
         }
     }
 
-    private void acceptAll() {
-        for (;;) {
-            TcpStream stream;
-            try {
-                stream = listener.accept();
-            } catch (IOException e) {
-                // Out of fds, most likely: the next connection's event retries.
-                System.err.println("accept: " + e.getMessage());
-                return;
-            }
-            if (stream == null) {
-                return;
-            }
+    /**
+     * Accepts every waiting connection. An accept failure (out of fds, say) propagates to the
+     * loop's exception handler, which reports it; the next connection's event tries again.
+     */
+    private void acceptAll() throws IOException {
+        TcpStream stream;
+        while ((stream = listener.accept()) != null) {
             try {
                 stream.setNoDelay(true);
                 loop.register(stream, Interest.READABLE.add(Interest.WRITABLE), new LoopEchoConnection(stream, connections));
