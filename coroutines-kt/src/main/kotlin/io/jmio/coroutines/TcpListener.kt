@@ -2,7 +2,6 @@ package io.jmio.coroutines
 
 import io.jmio.Interest
 import io.jmio.coroutines.internal.IoAttempt
-import io.jmio.coroutines.internal.OP_READY
 import io.jmio.coroutines.internal.SocketIo
 import java.net.InetSocketAddress
 import kotlinx.coroutines.flow.Flow
@@ -40,7 +39,7 @@ public class TcpListener internal constructor(
         while (true) {
             val accepted = socket.accept()
             if (accepted != null) return adopt(accepted)
-            io.read.awaitUnit(OP_READY)
+            io.read.awaitReady()
         }
     }
 

@@ -13,7 +13,6 @@ import io.jmio.coroutines.internal.WOULD_BLOCK
 import io.jmio.net.Shutdown
 import java.io.EOFException
 import java.net.InetSocketAddress
-import java.net.SocketException
 import java.nio.ByteBuffer
 import io.jmio.net.TcpStream as CoreTcpStream
 
@@ -57,8 +56,7 @@ public class TcpStream internal constructor(
         io.read.clearReady()
         val n = socket.read(dst)
         if (n != 0 || !dst.hasRemaining()) return n
-        io.read.buffer = dst
-        return io.read.awaitInt(OP_READ)
+        return io.read.awaitInt(OP_READ, dst)
     }
 
     /** Scattering read into [dsts]: total bytes read, -1 at end of stream; suspends until some arrive. */
@@ -66,8 +64,7 @@ public class TcpStream internal constructor(
         io.read.clearReady()
         val n = socket.read(dsts)
         if (n != 0L || dsts.none { it.hasRemaining() }) return n
-        io.read.buffers = dsts
-        return io.read.awaitLong(OP_READ_VECTOR)
+        return io.read.awaitLong(OP_READ_VECTOR, dsts)
     }
 
     /** Reads until [dst] is full. @throws EOFException if the stream ends first */
@@ -81,16 +78,14 @@ public class TcpStream internal constructor(
     public suspend fun write(src: ByteBuffer): Int {
         val n = socket.write(src)
         if (n != 0 || !src.hasRemaining()) return n
-        io.write.buffer = src
-        return io.write.awaitInt(OP_WRITE)
+        return io.write.awaitInt(OP_WRITE, src)
     }
 
     /** Gathering write from [srcs]: total bytes written; suspends until some can be. */
     public suspend fun write(srcs: Array<ByteBuffer>): Long {
         val n = socket.write(srcs)
         if (n != 0L || srcs.none { it.hasRemaining() }) return n
-        io.write.buffers = srcs
-        return io.write.awaitLong(OP_WRITE_VECTOR)
+        return io.write.awaitLong(OP_WRITE_VECTOR, srcs)
     }
 
     /** Writes all of [src], suspending as often as the socket's send buffer is full. */
@@ -111,12 +106,12 @@ public class TcpStream internal constructor(
 
     /** Suspends until the stream reports readable (or closed); does not read. */
     public suspend fun awaitReadable() {
-        io.read.awaitUnit(OP_READY)
+        io.read.awaitReady()
     }
 
     /** Suspends until the stream reports writable (or closed); does not write. */
     public suspend fun awaitWritable() {
-        io.write.awaitUnit(OP_READY)
+        io.write.awaitReady()
     }
 
     /** Closes one or both halves; see [CoreTcpStream.shutdown]. */
@@ -139,12 +134,8 @@ public class TcpStream internal constructor(
     internal suspend fun finishConnect() {
         while (true) {
             socket.takeError()?.let { throw it }
-            try {
-                socket.peerAddress()
-                return
-            } catch (notYet: SocketException) {
-                awaitWritable()
-            }
+            if (socket.peerAddress() != null) return // null: still connecting
+            awaitWritable()
         }
     }
 

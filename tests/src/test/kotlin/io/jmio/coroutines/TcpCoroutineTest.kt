@@ -268,7 +268,7 @@ class TcpCoroutineTest : FunSpec({
             runBlocking {
                 val loopsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet<String>()
                 val server = serveTcp(group, LOOPBACK_ANY_PORT) { conn ->
-                    loopsSeen += Thread.currentThread().name
+                    loopsSeen += Thread.currentThread().name.substringBefore(" @coroutine") // kotlinx debug mode appends the coroutine
                     echo(conn)
                 }
                 val served = AtomicInteger()

@@ -46,12 +46,13 @@ internal val WOULD_BLOCK: Any = Marker("WOULD_BLOCK")
 internal class IoDirection(private val io: IoAttempt, private val name: String) {
     private val state = AtomicReference<Any?>(null)
 
-    /** The parked operation's arguments, published by the compare-and-set that parks. */
-    @JvmField var op: Int = 0
-    @JvmField var buffer: ByteBuffer? = null
-    @JvmField var buffers: Array<out ByteBuffer>? = null
-    @JvmField var offset: Int = 0
-    @JvmField var length: Int = 0
+    /** The parked operation and its arguments, published by the compare-and-set that parks. */
+    var op: Int = 0
+        private set
+    var buffer: ByteBuffer? = null
+        private set
+    var buffers: Array<out ByteBuffer>? = null
+        private set
 
     @Volatile private var boundJob: Job? = null
     private var cancelHandle: DisposableHandle? = null
@@ -62,60 +63,67 @@ internal class IoDirection(private val io: IoAttempt, private val name: String) 
     }
 
     /**
-     * Parks the caller until [op] succeeds, or returns its result at once if an edge arrived since
-     * the caller's last attempt. Call as the tail call of a suspend function, after an attempt that
-     * would have blocked.
+     * Parks the caller until [op] on [buffer] (or [buffers]) succeeds, or returns its result at
+     * once if an edge arrived since the caller's last attempt. Call as the tail call of a suspend
+     * function, after an attempt that would have blocked.
      */
-    suspend fun awaitInt(op: Int): Int = suspendCoroutineUninterceptedOrReturn { cont ->
+    suspend fun awaitInt(op: Int, buffer: ByteBuffer): Int = suspendCoroutineUninterceptedOrReturn { cont ->
         @Suppress("UNCHECKED_CAST")
-        park(op, cont as Continuation<Any?>)
+        park(op, buffer, null, cont as Continuation<Any?>)
     }
 
-    suspend fun awaitLong(op: Int): Long = suspendCoroutineUninterceptedOrReturn { cont ->
+    suspend fun awaitLong(op: Int, buffers: Array<out ByteBuffer>): Long = suspendCoroutineUninterceptedOrReturn { cont ->
         @Suppress("UNCHECKED_CAST")
-        park(op, cont as Continuation<Any?>)
+        park(op, null, buffers, cont as Continuation<Any?>)
     }
 
-    suspend fun awaitUnit(op: Int): Unit = suspendCoroutineUninterceptedOrReturn { cont ->
+    /** Parks the caller until this direction reports readiness (or returns at once if it has since the last attempt). */
+    suspend fun awaitReady(): Unit = suspendCoroutineUninterceptedOrReturn { cont ->
         @Suppress("UNCHECKED_CAST")
-        park(op, cont as Continuation<Any?>)
+        park(OP_READY, null, null, cont as Continuation<Any?>)
     }
 
-    private fun park(op: Int, cont: Continuation<Any?>): Any? {
+    private fun park(op: Int, buffer: ByteBuffer?, buffers: Array<out ByteBuffer>?, cont: Continuation<Any?>): Any? {
         val job = cont.context[Job]
         if (job != null) {
             bindCancellation(job)
             if (!job.isActive) throw job.cancellationCause()
         }
-        this.op = op
         while (true) {
             val s = state.get()
             when {
                 s === READY -> if (state.compareAndSet(READY, null)) {
+                    publish(op, buffer, buffers)
                     val result = io.attempt(op, this)
                     if (result !== WOULD_BLOCK) {
                         clearArguments()
                         return result
                     }
                 }
-                s == null -> if (state.compareAndSet(null, cont)) {
-                    // A cancellation that ran before we parked found nothing to resume: look again.
-                    if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
-                        clearArguments()
-                        throw job.cancellationCause()
+                s == null -> {
+                    // The arguments belong to whoever owns the slot: publish them only when it is free
+                    // (the compare-and-set below makes them visible to the loop thread).
+                    publish(op, buffer, buffers)
+                    if (state.compareAndSet(null, cont)) {
+                        // A cancellation that ran before we parked found nothing to resume: look again.
+                        if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
+                            clearArguments()
+                            throw job.cancellationCause()
+                        }
+                        return COROUTINE_SUSPENDED
                     }
-                    return COROUTINE_SUSPENDED
                 }
-                s === CLOSED -> {
-                    clearArguments()
-                    throw AsynchronousCloseException()
-                }
-                else -> {
-                    clearArguments()
-                    throw IllegalStateException("another coroutine is already waiting to $name on this socket")
-                }
+                s === CLOSED -> throw AsynchronousCloseException()
+                // Another coroutine is parked here; its arguments stay untouched.
+                else -> throw IllegalStateException("another coroutine is already waiting to $name on this socket")
             }
         }
+    }
+
+    private fun publish(op: Int, buffer: ByteBuffer?, buffers: Array<out ByteBuffer>?) {
+        this.op = op
+        this.buffer = buffer
+        this.buffers = buffers
     }
 
     /** Called on the loop thread when an event reports this direction ready (or in error). */
