@@ -7,7 +7,6 @@ import java.net.InetSocketAddress
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 import io.jmio.net.TcpListener as CoreTcpListener
-import io.jmio.net.TcpStream as CoreTcpStream
 
 /**
  * A TCP listening socket whose [accept] suspends until a connection arrives.
@@ -38,7 +37,7 @@ public class TcpListener internal constructor(
     public suspend fun accept(): TcpStream {
         while (true) {
             val accepted = socket.accept()
-            if (accepted != null) return adopt(accepted)
+            if (accepted != null) return TcpStream.adopt(accepted, dispatcher)
             io.read.awaitReady()
         }
     }
@@ -57,13 +56,6 @@ public class TcpListener internal constructor(
                 throw e
             }
         }
-    }
-
-    private fun adopt(accepted: CoreTcpStream): TcpStream = try {
-        TcpStream(accepted, dispatcher)
-    } catch (e: Throwable) {
-        accepted.close()
-        throw e
     }
 
     /** Stops listening; a coroutine suspended in [accept] resumes with `AsynchronousCloseException`. */

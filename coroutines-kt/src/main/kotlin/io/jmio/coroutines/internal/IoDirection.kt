@@ -241,3 +241,15 @@ internal class Marker(private val name: String) {
 
 @OptIn(InternalCoroutinesApi::class)
 internal fun Job.cancellationCause(): CancellationException = getCancellationException()
+
+/**
+ * Repeats [attempt] (null: it would block) until it succeeds, waiting for this direction's
+ * readiness in between. For calls that allocate anyway (datagrams with addresses, accept).
+ */
+internal suspend inline fun <T : Any> IoDirection.untilReady(attempt: () -> T?): T {
+    while (true) {
+        clearReady()
+        attempt()?.let { return it }
+        awaitReady()
+    }
+}

@@ -21,8 +21,8 @@ internal const val OP_WRITE_VECTOR = 4
  * as what is registered and what is closed. Internal.
  */
 internal class SocketIo(
-    val dispatcher: EventLoopDispatcher,
-    private val source: Source,
+    private val dispatcher: EventLoopDispatcher,
+    source: Source,
     private val owned: AutoCloseable,
     interest: Interest,
     attempt: IoAttempt,
