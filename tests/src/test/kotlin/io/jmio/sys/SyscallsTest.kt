@@ -112,6 +112,21 @@ class SyscallsTest : FunSpec({
         }
     }
 
+    test("fcntl reads and sets an fd's flags through its variadic int argument") {
+        val efd = checked(sys.eventfd(0, Linux.EFD_NONBLOCK or Linux.EFD_CLOEXEC))
+        try {
+            sys.fcntl(efd, Linux.F_GETFL, 0) and Linux.O_NONBLOCK shouldBe Linux.O_NONBLOCK
+            sys.fcntl(efd, Linux.F_GETFD, 0) and Linux.FD_CLOEXEC shouldBe Linux.FD_CLOEXEC
+            sys.fcntl(efd, Linux.F_SETFL, 0) shouldBe 0
+            sys.fcntl(efd, Linux.F_GETFL, 0) and Linux.O_NONBLOCK shouldBe 0
+            sys.fcntl(efd, Linux.F_SETFL, Linux.O_NONBLOCK) shouldBe 0
+            sys.fcntl(efd, Linux.F_GETFL, 0) and Linux.O_NONBLOCK shouldBe Linux.O_NONBLOCK
+            sys.fcntl(-1, Linux.F_GETFL, 0) shouldBe -Errno.EBADF
+        } finally {
+            sys.close(efd)
+        }
+    }
+
     test("epoll reports an eventfd made readable, with its data, through both wait paths") {
         val memory = Memory()
         val epfd = checked(sys.epollCreate1(Linux.EPOLL_CLOEXEC))
