@@ -218,9 +218,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     void cancelled(Timeout timeout) {
         if (thread == Thread.currentThread()) {
             timers.remove(timeout);
-        } else {
-            // No wake: if it is the next deadline, the loop wakes for it anyway and drops it.
-            remoteTasks.offer(timeout);
+        } else if (remoteTasks.offer(timeout)) {
+            // Wake a sleeping loop (once per sleep) so that timeouts cancelled elsewhere free their
+            // memory now rather than at the earliest deadline, which may be hours away.
+            wakeIfSleeping();
         }
     }
 

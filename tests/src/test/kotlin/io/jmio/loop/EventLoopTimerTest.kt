@@ -109,6 +109,15 @@ class EventLoopTimerTest : FunSpec({
         }
     }
 
+    test("a timeout cancelled from another thread is dropped at once, not at its deadline").config(timeout = 30.seconds) {
+        withRunningLoop { loop ->
+            val timeout = loop.call { loop.schedule({ error("must not run") }, 1, TimeUnit.HOURS) }
+            Thread.sleep(20) // the loop now sleeps towards a deadline an hour away
+            timeout.cancel().shouldBeTrue()
+            awaitUntil("the sleeping loop dropped the cancelled timeout", seconds = 10) { loop.pendingTimers() == 0 }
+        }
+    }
+
     test("a timer scheduled from another thread wakes a sleeping loop").config(timeout = 30.seconds) {
         withRunningLoop { loop ->
             Thread.sleep(20) // the loop now sleeps without a deadline
