@@ -4,7 +4,6 @@ import io.jmio.net.TcpListener;
 import io.jmio.net.TcpStream;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
-import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -131,8 +130,8 @@ public class SocketRoundTripBenchmark {
             }
         }
         nettyWriter.setTcpNoDelay(true);
-        outAddress = PlatformDependent.directBufferAddress(out);
-        inAddress = PlatformDependent.directBufferAddress(in);
+        outAddress = io.netty.channel.unix.Buffer.memoryAddress(out);
+        inAddress = io.netty.channel.unix.Buffer.memoryAddress(in);
     }
 
     private static void pause(long deadline, String what) throws InterruptedException {
