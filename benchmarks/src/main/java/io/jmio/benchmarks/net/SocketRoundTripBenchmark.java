@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
@@ -55,10 +56,9 @@ public class SocketRoundTripBenchmark {
     private ByteBuffer out;
     private ByteBuffer in;
 
-    private TcpStream jmioWriter;
-    private TcpStream jmioReader;
-    private SocketChannel nioWriter;
-    private SocketChannel nioReader;
+    /** jmio's TcpStream and NIO's SocketChannel share one path: both are ByteChannels. */
+    private ByteChannel writer;
+    private ByteChannel reader;
     private Socket nettyWriter;
     private Socket nettyReader;
     private long outAddress;
@@ -93,23 +93,28 @@ public class SocketRoundTripBenchmark {
                     + "; each backend needs its own fork (-f 1 or more)");
         }
         try (TcpListener listener = TcpListener.bind(any, 1)) {
-            jmioWriter = TcpStream.connect(listener.localAddress());
+            TcpStream client = TcpStream.connect(listener.localAddress());
+            writer = client;
             long deadline = System.nanoTime() + SETUP_NANOS;
-            while ((jmioReader = listener.accept()) == null) pause(deadline, "accept");
-            while (jmioWriter.peerAddress() == null) pause(deadline, "connect");
+            TcpStream accepted;
+            while ((accepted = listener.accept()) == null) pause(deadline, "accept");
+            reader = accepted;
+            while (client.peerAddress() == null) pause(deadline, "connect");
+            client.setNoDelay(true);
         }
-        jmioWriter.setNoDelay(true);
     }
 
     private void openNio(InetSocketAddress any) throws IOException {
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(any, 1);
-            nioWriter = SocketChannel.open(listener.getLocalAddress()); // blocking until connected
-            nioReader = listener.accept();
+            SocketChannel client = SocketChannel.open(listener.getLocalAddress()); // blocking until connected
+            writer = client;
+            SocketChannel accepted = listener.accept();
+            reader = accepted;
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            client.configureBlocking(false);
+            accepted.configureBlocking(false);
         }
-        nioWriter.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        nioWriter.configureBlocking(false);
-        nioReader.configureBlocking(false);
     }
 
     private void openNetty(InetSocketAddress any) throws IOException, InterruptedException {
@@ -141,43 +146,23 @@ public class SocketRoundTripBenchmark {
 
     @TearDown(Level.Trial)
     public void close() throws IOException {
-        if (jmioWriter != null) jmioWriter.close();
-        if (jmioReader != null) jmioReader.close();
-        if (nioWriter != null) nioWriter.close();
-        if (nioReader != null) nioReader.close();
+        if (writer != null) writer.close();
+        if (reader != null) reader.close();
         if (nettyWriter != null) nettyWriter.close();
         if (nettyReader != null) nettyReader.close();
     }
 
     @Benchmark
     public int writeRead64() throws IOException {
-        switch (impl) {
-            case "jmio-jna":
-            case "jmio-ffm":
-                return jmio();
-            case "nio":
-                return nio();
-            default:
-                return netty();
-        }
+        return nettyWriter != null ? netty() : channels();
     }
 
-    private int jmio() throws IOException {
+    private int channels() throws IOException {
         ((Buffer) out).clear();
-        if (jmioWriter.write(out) != SIZE) throw new IllegalStateException("short write");
+        if (writer.write(out) != SIZE) throw new IllegalStateException("short write");
         ((Buffer) in).clear();
         while (in.hasRemaining()) {
-            if (jmioReader.read(in) < 0) throw new IllegalStateException("end of stream");
-        }
-        return in.position();
-    }
-
-    private int nio() throws IOException {
-        ((Buffer) out).clear();
-        if (nioWriter.write(out) != SIZE) throw new IllegalStateException("short write");
-        ((Buffer) in).clear();
-        while (in.hasRemaining()) {
-            if (nioReader.read(in) < 0) throw new IllegalStateException("end of stream");
+            if (reader.read(in) < 0) throw new IllegalStateException("end of stream");
         }
         return in.position();
     }
