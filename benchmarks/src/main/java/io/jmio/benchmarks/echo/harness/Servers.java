@@ -22,7 +22,14 @@ final class Servers {
         } else {
             all.add(ServerSpec.jvm("jmio-core", "jmio core", examplesJar, coreMain));
         }
-        all.add(ServerSpec.jvm("jmio-coroutines", "jmio coroutines", examplesJar, "io.jmio.examples.Main", "echo", "--api", "coroutines"));
+        // The benchmarks jar's own coroutine server (the examples CLI had no coroutine echo yet).
+        String coroutineMain = "io.jmio.benchmarks.echo.CoroutineEchoServer";
+        if (Runtime.version().feature() >= 22) {
+            all.add(ServerSpec.jvm("jmio-coroutines", "jmio coroutines (JNA)", null, coroutineMain).withJvmArgs("-Djmio.backend=jna"));
+            all.add(ServerSpec.jvm("jmio-coroutines-ffm", "jmio coroutines (FFM)", null, coroutineMain).withJvmArgs("-Djmio.backend=ffm"));
+        } else {
+            all.add(ServerSpec.jvm("jmio-coroutines", "jmio coroutines", null, coroutineMain));
+        }
         all.add(ServerSpec.jvm("nio", "Java NIO Selector", null, "io.jmio.benchmarks.echo.NioEchoServer"));
         all.add(ServerSpec.jvm("netty", "Netty epoll", null, "io.jmio.benchmarks.echo.NettyEchoServer"));
         all.add(ServerSpec.jvm("ktor", "Ktor raw sockets", null, "io.jmio.benchmarks.echo.KtorEchoServerKt"));

@@ -1,0 +1,47 @@
+package io.jmio.benchmarks.echo
+
+import io.jmio.coroutines.TcpListener
+import io.jmio.coroutines.TcpStream
+import io.jmio.coroutines.runEventLoop
+import java.io.IOException
+import java.net.InetAddress
+import java.net.InetSocketAddress
+import java.nio.ByteBuffer
+import kotlinx.coroutines.launch
+
+/**
+ * jmio coroutine echo server for the comparison, written as the README tells users to: one
+ * [runEventLoop] thread, an accept loop, one coroutine per connection with a 16 KiB direct buffer.
+ * The harness's "jmio coroutines" rows start it (with `-Djmio.backend=jna` or `ffm`).
+ */
+public object CoroutineEchoServer {
+    private const val BUFFER_SIZE = 16 * 1024
+
+    @JvmStatic
+    public fun main(args: Array<String>) {
+        val port = EchoServerArgs.port(args)
+        runEventLoop {
+            TcpListener.bind(InetSocketAddress(InetAddress.getLoopbackAddress(), port)).use { server ->
+                EchoServerArgs.announce(server.localAddress)
+                while (true) {
+                    val conn = server.accept()
+                    launch { conn.use { echo(it) } }
+                }
+            }
+        }
+    }
+
+    private suspend fun echo(conn: TcpStream) {
+        conn.socket.setNoDelay(true) // as the NIO and Netty servers do
+        val buffer = ByteBuffer.allocateDirect(BUFFER_SIZE)
+        try {
+            while (conn.read(buffer) >= 0) {
+                buffer.flip()
+                conn.writeFully(buffer)
+                buffer.clear()
+            }
+        } catch (_: IOException) {
+            // A reset connection ends only its own coroutine; the scope must not fail the server.
+        }
+    }
+}
