@@ -10,7 +10,7 @@ import io.kotest.matchers.shouldBe
  * the length and the seed; the seed is printed so a failure can be replayed.
  */
 class ApiFuzzTest : FunSpec({
-    val calls = longProperty("jmio.fuzz.calls", 50_000)
+    val calls = longProperty("jmio.fuzz.calls", 200_000)
     val seed = longProperty("jmio.fuzz.seed", System.nanoTime())
     timeout = (calls / 100 + 120) * 1000
 
