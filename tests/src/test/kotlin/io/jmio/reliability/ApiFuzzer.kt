@@ -60,6 +60,7 @@ object ApiFuzzer {
         val seed = args[0].toLong()
         val calls = args[1].toLong()
         println("seed=$seed")
+        println("backend=" + io.jmio.Jmio.backend())
         val fdsBefore = kernelObjectFds()
         val fuzzer = Fuzzer(SplittableRandom(seed))
         val counts = TreeMap<String, Long>()

@@ -3,7 +3,6 @@ package io.jmio.reliability
 import java.io.File
 import java.lang.management.ManagementFactory
 import java.nio.file.Files
-import java.nio.file.Path
 import java.util.concurrent.TimeUnit
 
 /** What a child JVM did: its exit code, everything it printed, and any fatal-error logs it left. */
@@ -31,11 +30,7 @@ fun runChildJvm(
     val dir = Files.createTempDirectory("jmio-child")
     try {
         val out = dir.resolve("out")
-        val command = mutableListOf(File(System.getProperty("java.home"), "bin/java").path, heap)
-        command += inheritedJvmOptions()
-        command += "-XX:ErrorFile=${dir.resolve("hs_err_%p.log")}"
-        command += listOf("-cp", System.getProperty("java.class.path"), mainClass)
-        command += args
+        val command = childJavaCommand(mainClass, args, heap, "-XX:ErrorFile=${dir.resolve("hs_err_%p.log")}")
         val full = if (shellPrefix == null) command else listOf("bash", "-c", "$shellPrefix exec \"\$@\"", "child") + command
         val process = ProcessBuilder(full).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start()
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -49,6 +44,11 @@ fun runChildJvm(
     }
 }
 
+/** `java` of this JDK running [mainClass] with this JVM's class path and jmio options, then [extra] options. */
+fun childJavaCommand(mainClass: String, args: List<String>, heap: String = "-Xmx512m", vararg extra: String): List<String> =
+    listOf(File(System.getProperty("java.home"), "bin/java").path, heap) + inheritedJvmOptions() + extra +
+        listOf("-cp", System.getProperty("java.class.path"), mainClass) + args
+
 /** The options of this JVM a child must share: jmio's backend choice and native access for FFM. */
 private fun inheritedJvmOptions(): List<String> {
     val mine = ManagementFactory.getRuntimeMXBean().inputArguments
@@ -59,6 +59,3 @@ private fun inheritedJvmOptions(): List<String> {
 
 /** A long-run knob: the system property [name] as a number, or [default] when absent. */
 fun longProperty(name: String, default: Long): Long = System.getProperty(name)?.toLongOrNull() ?: default
-
-/** Path helper so the child can find its own temp files. */
-fun tempDir(prefix: String): Path = Files.createTempDirectory(prefix)

@@ -138,8 +138,8 @@ class FaultTest : FunSpec({
         val before = KernelFds.count()
         runEventLoop {
             TcpListener.bind(localV4()).use { listener ->
-                val child = ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), FaultPeers::class.java.name, "peer", listener.localAddress.port.toString())
-                    .redirectErrorStream(true).start()
+                val command = childJavaCommand(FaultPeers::class.java.name, listOf("peer", listener.localAddress.port.toString()))
+                val child = ProcessBuilder(command).redirectErrorStream(true).start()
                 try {
                     val victim = withTimeout(60_000) { listener.accept() }
                     val (otherClient, otherServer) = connectedPair(listener)
@@ -203,19 +203,19 @@ class FaultTest : FunSpec({
     }
 })
 
-private fun java() = File(System.getProperty("java.home"), "bin/java").path
-
 /** Runs an echo server child under a low fd limit, exhausts it with connections, then frees some. */
 private fun fdExhaustion(kind: String) {
     val limit = 160
-    val command = listOf("bash", "-c", "ulimit -n $limit; exec \"\$@\"", "child", java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), FaultPeers::class.java.name, "echo", kind)
+    val command = listOf("bash", "-c", "ulimit -n $limit; exec \"\$@\"", "child") +
+        childJavaCommand(FaultPeers::class.java.name, listOf("echo", kind), "-Xmx256m")
     val process = ProcessBuilder(command).redirectErrorStream(true).start()
     val clients = ArrayList<Socket>()
     try {
         val output = BufferedReader(InputStreamReader(process.inputStream))
         val lines = java.util.concurrent.CopyOnWriteArrayList<String>()
-        val port = output.readLine()?.substringAfter("port=")?.toIntOrNull() ?: error("no port from the child: ${output.readLine()}")
-        lines += output.readLine()
+        // The JVM may print warnings first (JDK 22+ about native access): skip to our lines.
+        val port = generateSequence { output.readLine() }.onEach { lines += it }.firstOrNull { it.startsWith("port=") }
+            ?.substringAfter("port=")?.toInt() ?: error("no port from the child: $lines")
         Thread { output.lineSequence().forEach { lines += it } }.apply { isDaemon = true; start() }
 
         fun echoes(socket: Socket, timeoutMillis: Int): Boolean = try {
@@ -240,7 +240,7 @@ private fun fdExhaustion(kind: String) {
         val cpu = cpuSeconds(process.pid())
         Thread.sleep(2000)
         val busy = (cpuSeconds(process.pid()) - cpu) / 2.0
-        println("Fault[$kind]: fd limit $limit, served $served connections, then ${"%.0f".format(busy * 100)}% CPU while out of fds; child said ${lines.take(3)}")
+        println("Fault[$kind]: fd limit $limit, served $served connections, then ${"%.0f".format(busy * 100)}% CPU while out of fds; child said ${lines.filter { "fds=" in it || "accept" in it }.take(3)}")
 
         // Free some fds: the server must serve the waiting connection and new ones again.
         repeat(10) { clients.removeAt(0).close() }
