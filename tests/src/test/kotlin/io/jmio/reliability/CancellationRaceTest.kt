@@ -9,6 +9,8 @@ import io.jmio.testing.localV4
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.longs.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
@@ -68,23 +70,19 @@ class CancellationRaceTest : FunSpec({
                             streams.forEachIndexed { id, stream ->
                                 val written = AtomicLong(-1)
                                 launch {
-                                    val random = SplittableRandom(seed + id * 2)
-                                    written.set(cancelledWrites(this, loop, stream, id, more, random, cancelled))
+                                    written.set(Canceller(this, loop, seed + id * 2, cancelled, more).writes(stream, id))
                                 }
                                 launch {
-                                    val random = SplittableRandom(seed + id * 2 + 1)
-                                    bytesVerified.addAndGet(cancelledReads(this, loop, stream, id, more, random, cancelled, written))
+                                    bytesVerified.addAndGet(Canceller(this, loop, seed + id * 2 + 1, cancelled, more).reads(stream, id, written))
                                 }
                             }
                             launch {
-                                val random = SplittableRandom(seed - 1)
-                                while (more()) {
-                                    cancelAtRandom(this, loop, random, cancelled) { TcpStream.connect(victimListener.localAddress).close() }
-                                }
+                                val canceller = Canceller(this, loop, seed - 1, cancelled, more)
+                                while (more()) canceller.cancelAtRandom { TcpStream.connect(victimListener.localAddress).close() }
                             }
                             launch {
-                                val random = SplittableRandom(seed - 2)
-                                while (more()) cancelAtRandom(this, loop, random, cancelled) { victimListener.accept().close() }
+                                val canceller = Canceller(this, loop, seed - 2, cancelled, more)
+                                while (more()) canceller.cancelAtRandom { victimListener.accept().close() }
                             }
                         }
                     }
@@ -107,110 +105,102 @@ class CancellationRaceTest : FunSpec({
 })
 
 /**
- * Starts [operation] on [loop] and cancels it from this (other) thread at a random point: before
- * it runs, after a few yields, after a busy-wait of some microseconds, or after a millisecond in
- * which it most likely parked. Waits for it to end; an exception other than cancellation fails.
+ * Runs operations on [loop] from a driver coroutine on another thread and cancels each at a
+ * random point; [more] says whether to go on, [cancelled] counts the operations that were
+ * cancelled rather than finished.
  */
-private suspend fun cancelAtRandom(
-    scope: CoroutineScope,
-    loop: kotlinx.coroutines.CoroutineDispatcher,
-    random: SplittableRandom,
-    cancelled: AtomicLong,
-    operation: suspend () -> Unit,
+private class Canceller(
+    private val scope: CoroutineScope,
+    private val loop: CoroutineDispatcher,
+    seed: Long,
+    private val cancelled: AtomicLong,
+    private val more: () -> Boolean,
 ) {
-    var failure: Throwable? = null
-    val job: Job = scope.launch(loop) {
-        try {
-            operation()
-        } catch (e: kotlinx.coroutines.CancellationException) {
-            throw e
-        } catch (e: Throwable) {
-            failure = e
-        }
-    }
-    when (random.nextInt(4)) {
-        0 -> Unit
-        1 -> repeat(random.nextInt(1, 4)) { yield() }
-        2 -> {
-            val until = System.nanoTime() + random.nextLong(1, 50_000)
-            while (System.nanoTime() < until) Thread.onSpinWait()
-        }
-        else -> Thread.sleep(1)
-    }
-    job.cancel()
-    job.join()
-    if (job.isCancelled) cancelled.incrementAndGet()
-    failure?.let { throw AssertionError("a cancelled operation failed with something other than cancellation", it) }
-}
+    private val random = SplittableRandom(seed)
 
-/** Writes patterned data in cancelled writes while [more], then the rest uncancelled, then half-closes; returns the byte count. */
-private suspend fun cancelledWrites(
-    scope: CoroutineScope,
-    loop: kotlinx.coroutines.CoroutineDispatcher,
-    stream: TcpStream,
-    id: Int,
-    more: () -> Boolean,
-    random: SplittableRandom,
-    cancelled: AtomicLong,
-): Long {
-    val out = ByteBuffer.allocateDirect(CHUNK)
-    var offset = 0L // the pattern offset of out's first byte
-    fun refill() {
-        out.compact()
-        val start = offset + out.position()
-        var i = 0
-        while (out.hasRemaining()) out.put(patternByte(id, start + i++))
+    /**
+     * Starts [operation] on the loop and cancels it at a random point: before it runs, after a few
+     * yields, after a busy-wait of some microseconds, or after a millisecond in which it most
+     * likely parked. Waits for it to end; an exception other than cancellation fails.
+     */
+    suspend fun cancelAtRandom(operation: suspend () -> Unit) {
+        var failure: Throwable? = null
+        val job: Job = scope.launch(loop) {
+            try {
+                operation()
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Throwable) {
+                failure = e
+            }
+        }
+        when (random.nextInt(4)) {
+            0 -> Unit
+            1 -> repeat(random.nextInt(1, 4)) { yield() }
+            2 -> {
+                val until = System.nanoTime() + random.nextLong(1, 50_000)
+                while (System.nanoTime() < until) Thread.onSpinWait()
+            }
+            else -> Thread.sleep(1)
+        }
+        job.cancel()
+        job.join()
+        if (job.isCancelled) cancelled.incrementAndGet()
+        failure?.let { throw AssertionError("a cancelled operation failed with something other than cancellation", it) }
+    }
+
+    /** Writes patterned data in cancelled writes while [more], then the rest uncancelled, then half-closes; returns the byte count. */
+    suspend fun writes(stream: TcpStream, id: Int): Long {
+        val out = ByteBuffer.allocateDirect(CHUNK)
+        var offset = 0L // the pattern offset of out's first byte
+        fun refill() {
+            out.compact()
+            val start = offset + out.position()
+            var i = 0
+            while (out.hasRemaining()) out.put(patternByte(id, start + i++))
+            out.flip()
+        }
         out.flip()
-    }
-    out.flip()
-    refill()
-    while (more()) {
-        val before = out.position()
-        cancelAtRandom(scope, loop, random, cancelled) { stream.write(out) }
-        offset += out.position() - before
         refill()
-    }
-    withContext(loop) {
-        val before = out.position()
-        stream.writeFully(out)
-        offset += out.position() - before
-        stream.shutdown(Shutdown.WRITE)
-    }
-    return offset
-}
-
-/** Reads in cancelled reads while [more], then to the end, checking every byte; returns the verified count. */
-private suspend fun cancelledReads(
-    scope: CoroutineScope,
-    loop: kotlinx.coroutines.CoroutineDispatcher,
-    stream: TcpStream,
-    id: Int,
-    more: () -> Boolean,
-    random: SplittableRandom,
-    cancelled: AtomicLong,
-    written: AtomicLong,
-): Long {
-    val input = ByteBuffer.allocateDirect(CHUNK)
-    var offset = 0L
-    fun verify() {
-        input.flip()
-        while (input.hasRemaining()) {
-            val actual = input.get()
-            val expected = patternByte(id, offset)
-            check(actual == expected) { "connection $id: byte $offset is $actual, expected $expected (lost or duplicated data)" }
-            offset++
+        while (more()) {
+            val before = out.position()
+            cancelAtRandom { stream.write(out) }
+            // A cancelled write still reports what it wrote through the buffer's position.
+            offset += out.position() - before
+            refill()
         }
-        input.clear()
+        withContext(loop) {
+            val before = out.position()
+            stream.writeFully(out)
+            offset += out.position() - before
+            stream.shutdown(Shutdown.WRITE)
+        }
+        return offset
     }
-    while (more()) {
-        cancelAtRandom(scope, loop, random, cancelled) { stream.read(input) }
-        verify()
-    }
-    withContext(loop) {
-        while (stream.read(input) >= 0) verify()
-    }
-    verify()
-    check(offset == written.get()) { "connection $id: read $offset bytes, ${written.get()} were written" }
-    return offset
-}
 
+    /** Reads in cancelled reads while [more], then to the end, checking every byte; returns the verified count. */
+    suspend fun reads(stream: TcpStream, id: Int, written: AtomicLong): Long {
+        val input = ByteBuffer.allocateDirect(CHUNK)
+        var offset = 0L
+        fun verify() {
+            input.flip()
+            while (input.hasRemaining()) {
+                val actual = input.get()
+                val expected = patternByte(id, offset)
+                check(actual == expected) { "connection $id: byte $offset is $actual, expected $expected (lost or duplicated data)" }
+                offset++
+            }
+            input.clear()
+        }
+        while (more()) {
+            cancelAtRandom { stream.read(input) }
+            verify()
+        }
+        withContext(loop) {
+            while (stream.read(input) >= 0) verify()
+        }
+        verify()
+        check(offset == written.get()) { "connection $id: read $offset bytes, ${written.get()} were written" }
+        return offset
+    }
+}

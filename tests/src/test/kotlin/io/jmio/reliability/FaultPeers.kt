@@ -40,7 +40,7 @@ object FaultPeers {
         val address = InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)
         // The test closes our stdin to stop us.
         thread(isDaemon = true) {
-            while (System.`in`.read() >= 0) Unit
+            while (System.`in`.read() >= 0) continue
             exitProcess(0)
         }
         fun started(port: Int) {

@@ -153,7 +153,7 @@ class FaultTest : FunSpec({
                     child.destroyForcibly().waitFor(30, TimeUnit.SECONDS) shouldBe true
                     val end = withTimeout(30_000) {
                         try {
-                            while (victim.read(buffer.clear()) >= 0) Unit
+                            while (victim.read(buffer.clear()) >= 0) continue
                             "eof"
                         } catch (e: SocketException) {
                             e.message!!
