@@ -17,22 +17,20 @@ class ChildResult(val exitCode: Int, val output: List<String>, val crashLogs: Li
 /**
  * Runs [mainClass] in a child JVM of this JDK, with this JVM's class path and jmio settings
  * (backend choice, native access), so a segfault kills the child and not the test run. The child's
- * fatal-error log (hs_err) goes to a temp dir and is reported; [shellPrefix] (e.g. `ulimit -n 64;`)
- * runs the JVM through bash. Bounded by [timeoutSeconds]; the temp dir is removed afterwards.
+ * fatal-error log (hs_err) goes to a temp dir and is reported. Bounded by [timeoutSeconds]; the
+ * temp dir is removed afterwards.
  */
 fun runChildJvm(
     mainClass: String,
     args: List<String>,
     timeoutSeconds: Long,
-    shellPrefix: String? = null,
     heap: String = "-Xmx512m",
 ): ChildResult {
     val dir = Files.createTempDirectory("jmio-child")
     try {
         val out = dir.resolve("out")
         val command = childJavaCommand(mainClass, args, heap, "-XX:ErrorFile=${dir.resolve("hs_err_%p.log")}")
-        val full = if (shellPrefix == null) command else listOf("bash", "-c", "$shellPrefix exec \"\$@\"", "child") + command
-        val process = ProcessBuilder(full).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start()
+        val process = ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start()
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
             error("child JVM $mainClass did not finish within $timeoutSeconds s:\n" + Files.readAllLines(out).takeLast(60).joinToString("\n"))
