@@ -3,11 +3,15 @@ package io.jmio.coroutines
 import io.jmio.net.TcpSocket
 import java.net.InetSocketAddress
 import java.net.StandardSocketOptions
+import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.supervisorScope
 import java.io.IOException
+import java.nio.channels.ClosedChannelException
+import kotlin.coroutines.coroutineContext
 
 /** A TCP server started by [serveTcp]: where it listens, and the job that runs it. */
 public class TcpServer internal constructor(
@@ -38,7 +42,9 @@ public class TcpServer internal constructor(
  * The server's job is a child of this scope (structured concurrency): cancelling either stops the
  * listeners and cancels the handlers. Handlers are supervised: a handler that fails closes its own
  * connection only (an `IOException` silently, as a peer going away is routine; anything else is
- * reported to the `CoroutineExceptionHandler` or the thread's uncaught-exception handler).
+ * reported to the `CoroutineExceptionHandler` or the thread's uncaught-exception handler). A
+ * failing accept (out of fds: `EMFILE`) is reported the same way and retried every 100 ms, so
+ * the server neither spins nor stops, and serves the waiting connections once fds free up.
  */
 public fun CoroutineScope.serveTcp(
     group: EventLoopGroup,
@@ -69,7 +75,18 @@ public fun CoroutineScope.serveTcp(
                     // Connections are supervised: one handler's failure ends its connection only.
                     supervisorScope {
                         while (true) {
-                            val conn = listener.accept()
+                            val conn = try {
+                                listener.accept()
+                            } catch (closed: ClosedChannelException) {
+                                throw closed
+                            } catch (e: IOException) {
+                                // Out of fds (EMFILE, ENFILE) or memory: the connection stays queued in
+                                // the backlog. Report, pause and retry; retrying at once would spin the
+                                // loop, and giving up would end the whole server.
+                                reportAcceptError(e)
+                                delay(ACCEPT_RETRY_MILLIS)
+                                continue
+                            }
                             launch {
                                 conn.use {
                                     try {
@@ -88,4 +105,18 @@ public fun CoroutineScope.serveTcp(
     // A listener whose coroutine was cancelled before it started was never adopted: close it here.
     job.invokeOnCompletion { listeners.forEach { it.close() } }
     return TcpServer(listeners[0].localAddress(), job)
+}
+
+/** How long [serveTcp] waits before retrying an accept that failed (for example out of fds). */
+private const val ACCEPT_RETRY_MILLIS: Long = 100
+
+private suspend fun reportAcceptError(e: IOException) {
+    val context = coroutineContext
+    val handler = context[CoroutineExceptionHandler]
+    if (handler != null) {
+        handler.handleException(context, e)
+    } else {
+        val thread = Thread.currentThread()
+        thread.uncaughtExceptionHandler.uncaughtException(thread, e)
+    }
 }
