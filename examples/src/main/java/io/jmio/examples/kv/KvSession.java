@@ -7,25 +7,31 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client connection's RESP2 protocol, without I/O: request bytes in, reply bytes out. The
- * server drives it as it drives the HTTP session:
+ * session owns both buffers, so a server's connection loop is only:
  *
  * <pre>{@code
- * in.flip();
- * session.process(in);          // runs every complete request, replies into session.replies()
- * in.compact();                 // a partial request waits for more bytes (grow `in` to bytesNeeded())
- * write all of session.replies() (flipped), then session.repliesWritten();
- * if (session.isClosing()) close the connection
+ * while (conn.read(session.input()) >= 0) {
+ *     ByteBuffer replies;
+ *     while ((replies = session.process()) != null) conn.writeFully(replies);
+ *     if (session.isClosing()) break;
+ * }
  * }</pre>
  *
  * <p>A batch of pipelined requests runs under the store's lock, so connections on several event
- * loops share one store and each command is atomic. A malformed request or one over the limits
- * gets {@code -ERR Protocol error: ...} and closes this connection only.
+ * loops share one store and each command is atomic. The input buffer grows for a large request
+ * (up to {@link #MAX_REQUEST}) and shrinks back after it. A malformed request, or one over the
+ * limits, gets {@code -ERR Protocol error: ...} and closes this connection only.
  */
 public final class KvSession {
     /** Reply bytes after which a batch pauses so they can be written. */
     static final int FLUSH_THRESHOLD = 64 * 1024;
     /** As many arguments as any client sends (Redis allows more, but so many is an attack). */
     static final int MAX_ARGS = 1024 * 1024;
+    /** The largest request buffered, as Redis's client-query-buffer-limit. */
+    public static final int MAX_REQUEST = 1 << 30;
+    /** The bulk limit Redis uses by default (proto-max-bulk-len). */
+    public static final long DEFAULT_MAX_BULK = 512L * 1024 * 1024;
+    private static final int INPUT_SIZE = 16 * 1024;
     private static final AtomicLong CLIENT_IDS = new AtomicLong();
 
     final Store store;
@@ -38,32 +44,63 @@ public final class KvSession {
     private final RespParser parser;
     private final Request request = new Request();
     private final long maxBulk;
+    private final ByteBuffer smallInput = ByteBuffer.allocateDirect(INPUT_SIZE);
+    private ByteBuffer input = smallInput;
 
-    /** A session on {@code store} that accepts bulk arguments of up to {@code maxBulk} bytes. */
+    /**
+     * A session on {@code store} that accepts bulk arguments of up to {@code maxBulk} bytes.
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= maxBulk <= MAX_REQUEST - 64 KiB}
+     */
     public KvSession(Store store, long maxBulk) {
-        if (maxBulk < 1 || maxBulk > Integer.MAX_VALUE - 1024) {
-            throw new IllegalArgumentException("maxBulk must be in [1, 2 GiB - 1 KiB]: " + maxBulk);
+        if (maxBulk < 1 || maxBulk > MAX_REQUEST - RespParser.MAX_LINE) {
+            throw new IllegalArgumentException("maxBulk must be in [1, " + (MAX_REQUEST - RespParser.MAX_LINE) + "]: " + maxBulk);
         }
         this.store = store;
         this.maxBulk = maxBulk;
         this.parser = new RespParser(maxBulk, MAX_ARGS);
     }
 
+    /** The buffer to read request bytes into, in write mode, with room for at least one byte. */
+    public ByteBuffer input() {
+        return input;
+    }
+
     /**
-     * Runs the complete requests between {@code in}'s position and limit, in order, and advances
-     * past them. Stops at a partial request, once {@link #FLUSH_THRESHOLD} reply bytes are waiting,
-     * or when the connection must close.
+     * Runs the complete requests read so far, in order, and returns their replies ready to write
+     * (write all of them, then call again), or null when there is nothing to write: then read more,
+     * unless {@link #isClosing()}.
      */
-    public void process(ByteBuffer in) {
+    public ByteBuffer process() {
+        out.shrink(); // the previous replies were written
+        if (!closing) {
+            input.flip();
+            try {
+                runRequests();
+            } finally {
+                input.compact();
+            }
+            if (!closing) {
+                fitInput();
+            }
+        }
+        return out.pending() == 0 ? null : out.buffer().flip();
+    }
+
+    /** True after QUIT or a protocol error: write the replies, then close. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    private void runRequests() {
         synchronized (store) {
             while (!closing && out.pending() < FLUSH_THRESHOLD) {
                 try {
-                    if (!parser.parse(in, request)) {
+                    if (!parser.parse(input, request)) {
                         return;
                     }
                 } catch (RespError protocolError) {
-                    out.error(protocolError.getMessage());
-                    closing = true;
+                    protocolError(protocolError.getMessage());
                     return;
                 }
                 if (request.count() > 0) {
@@ -71,6 +108,29 @@ public final class KvSession {
                 }
             }
         }
+    }
+
+    /** Makes room for the pending request: grows for a large one, shrinks back after it. */
+    private void fitInput() {
+        long needed = parser.bytesNeeded();
+        if (input.position() == 0 && input != smallInput) {
+            input = smallInput;
+            input.clear();
+        } else if (needed > MAX_REQUEST) {
+            protocolError("ERR Protocol error: request larger than " + MAX_REQUEST + " bytes");
+        } else if (needed > input.capacity() || !input.hasRemaining()) {
+            // A large request is rare and short-lived: the heap holds it better than direct memory.
+            long size = Math.min(MAX_REQUEST, Math.max(needed, 2L * input.capacity()));
+            ByteBuffer grown = ByteBuffer.allocate((int) size);
+            input.flip();
+            grown.put(input);
+            input = grown;
+        }
+    }
+
+    private void protocolError(String message) {
+        out.error(message);
+        closing = true;
     }
 
     private void execute() {
@@ -99,29 +159,6 @@ public final class KvSession {
             message.append('\'').append(request.text(i, 128)).append("' ");
         }
         return new RespError(message.toString());
-    }
-
-    /** The replies waiting to be written, in write mode (flip before writing). */
-    public ByteBuffer replies() {
-        return out.buffer();
-    }
-
-    /** After the replies were written: empties the reply buffer. */
-    public void repliesWritten() {
-        out.shrink();
-    }
-
-    /** True after QUIT or a protocol error: write the replies, then close. */
-    public boolean isClosing() {
-        return closing;
-    }
-
-    /**
-     * After {@link #process} stopped at a partial request: how many bytes that request needs at
-     * least, counted from the buffer's position. Grow the input buffer if it cannot hold them.
-     */
-    public long bytesNeeded() {
-        return parser.bytesNeeded();
     }
 
     Entry find(Request request, int arg) {

@@ -1,4 +1,4 @@
-package io.jmio.examples.cli;
+package io.jmio.examples.server;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
