@@ -21,8 +21,8 @@ import java.util.NoSuchElementException;
  * }</pre>
  */
 public final class Events implements Iterable<Event> {
-    /** The largest capacity accepted: a million events is far beyond any useful batch. */
-    public static final int MAX_CAPACITY = 1 << 20;
+    /** The largest capacity accepted: 65,536 events per poll is far beyond any useful batch (Netty uses 4,096). */
+    public static final int MAX_CAPACITY = 1 << 16;
 
     final ByteBuffer buffer;
     final long address;
@@ -67,7 +67,7 @@ public final class Events implements Iterable<Event> {
 
     /** Forgets the events of the last poll. */
     public void clear() {
-        size = 0;
+        setSize(0);
     }
 
     /**
@@ -82,14 +82,17 @@ public final class Events implements Iterable<Event> {
         return views[index];
     }
 
+    /** Called by every poll: new contents end any iteration over the old ones. */
     void setSize(int size) {
         this.size = size;
+        iterator.active = false;
     }
 
     /**
-     * Iterates over the last poll's events. The iterator is reused when the previous one has run to
-     * its end, so ordinary for-each loops allocate nothing; a nested or abandoned iteration gets a
-     * fresh one.
+     * Iterates over the last poll's events. One iterator is reused once the previous iteration has
+     * run to its end or a new poll (or {@link #clear()}) has replaced the events, so for-each loops
+     * allocate nothing, even after one that stopped early ({@code break}). Only an iteration started
+     * while another is still under way over the same events (a nested loop) gets a fresh iterator.
      */
     @Override
     public Iterator<Event> iterator() {

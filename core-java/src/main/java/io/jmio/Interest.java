@@ -1,5 +1,7 @@
 package io.jmio;
 
+import java.util.Objects;
+
 /**
  * The readiness a registration asks for: a non-empty combination of {@link #READABLE}, {@link
  * #WRITABLE} and {@link #PRIORITY}. Every combination is a shared constant, so combining never
@@ -41,12 +43,12 @@ public final class Interest {
 
     /** This interest together with {@code other}. */
     public Interest add(Interest other) {
-        return ALL[bits | other.bits];
+        return ALL[bits | Objects.requireNonNull(other, "other").bits];
     }
 
     /** This interest without {@code other}, or null when nothing would be left. */
     public Interest remove(Interest other) {
-        return ALL[bits & ~other.bits];
+        return ALL[bits & ~Objects.requireNonNull(other, "other").bits];
     }
 
     public boolean isReadable() {

@@ -9,8 +9,8 @@ import java.io.IOException;
  * so the {@code Source} methods here only route there.
  *
  * <p>An owned source's fd is closed with it, which also removes it from epoll. A source whose fd
- * is registered keeps that registration until it is deregistered or closed; registering it again
- * (with any registry) first needs a {@link Registry#deregister}.
+ * is registered keeps that registration until it is deregistered, it is closed, or its poll is
+ * closed; registering it again (with any registry) first needs one of those.
  */
 public abstract class IoSource implements Source {
     private final FdHandle handle;

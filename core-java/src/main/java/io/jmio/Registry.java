@@ -5,6 +5,7 @@ import io.jmio.sys.Epoll;
 import io.jmio.sys.Errno;
 import io.jmio.sys.Linux;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -34,8 +35,9 @@ public final class Registry {
     /**
      * Starts reporting {@code interests} readiness of {@code source} with {@code token}.
      *
-     * @throws IOException if the source is already registered
-     * @throws java.nio.channels.ClosedChannelException if the poll or the source is closed
+     * @throws IOException if the source is already registered (with this poll, or with another
+     *     poll that is still open)
+     * @throws ClosedChannelException if the poll or the source is closed
      */
     public void register(Source source, long token, Interest interests) throws IOException {
         Objects.requireNonNull(source, "source");
@@ -46,7 +48,8 @@ public final class Registry {
         }
         IoSource io = (IoSource) source;
         synchronized (io) {
-            if (io.tracksRegistration && io.registeredWith != null) {
+            ensureOpen();
+            if (io.tracksRegistration && isRegisteredWithOpenRegistry(io)) {
                 throw new IOException(io.registeredWith == this
                         ? "source is already registered with this Registry"
                         : "source is already registered with another Registry");
@@ -60,6 +63,7 @@ public final class Registry {
      * Replaces both the token and the interests of a registered source.
      *
      * @throws IOException if the source is not registered with this registry
+     * @throws ClosedChannelException if the poll or the source is closed
      */
     public void reregister(Source source, long token, Interest interests) throws IOException {
         Objects.requireNonNull(source, "source");
@@ -70,6 +74,7 @@ public final class Registry {
         }
         IoSource io = (IoSource) source;
         synchronized (io) {
+            ensureOpen();
             requireRegisteredHere(io);
             control(Linux.EPOLL_CTL_MOD, io, token, interests);
         }
@@ -80,6 +85,7 @@ public final class Registry {
      * reports the source's token again (events already in an {@link Events} buffer remain there).
      *
      * @throws IOException if the source is not registered with this registry
+     * @throws ClosedChannelException if the poll or the source is closed
      */
     public void deregister(Source source) throws IOException {
         Objects.requireNonNull(source, "source");
@@ -89,6 +95,7 @@ public final class Registry {
         }
         IoSource io = (IoSource) source;
         synchronized (io) {
+            ensureOpen();
             requireRegisteredHere(io);
             control(Linux.EPOLL_CTL_DEL, io, 0, null);
             io.registeredWith = null;
@@ -97,9 +104,24 @@ public final class Registry {
 
     private void requireRegisteredHere(IoSource io) throws IOException {
         if (io.tracksRegistration && io.registeredWith != this) {
-            throw new IOException(io.registeredWith == null
-                    ? "source is not registered"
-                    : "source is registered with another Registry");
+            throw new IOException(isRegisteredWithOpenRegistry(io)
+                    ? "source is registered with another Registry"
+                    : "source is not registered");
+        }
+    }
+
+    /**
+     * A registration with a poll that has since been closed died with that epoll instance, so it
+     * does not count: the source may be registered with another poll.
+     */
+    private static boolean isRegisteredWithOpenRegistry(IoSource io) {
+        return io.registeredWith != null && io.registeredWith.epoll.isOpen();
+    }
+
+    /** Closed-poll errors take precedence over registration-state errors. */
+    private void ensureOpen() throws ClosedChannelException {
+        if (!epoll.isOpen()) {
+            throw new ClosedChannelException();
         }
     }
 

@@ -7,6 +7,7 @@ import io.jmio.sys.Syscalls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * Wakes a {@link Poll} from any thread: {@link #wake()} makes the poll report a readable event
@@ -15,9 +16,14 @@ import java.nio.ByteOrder;
  *
  * <pre>{@code
  * Waker waker = new Waker(poll.registry(), WAKE_TOKEN);
- * new Thread(() -> { queue.add(task); waker.wake(); }).start();
- * poll.poll(events, (Duration) null); // returns with an event whose token is WAKE_TOKEN
+ * // on any thread:
+ * queue.add(task);
+ * waker.wake();
+ * // on the polling thread: returns with an event whose token is WAKE_TOKEN
+ * poll.poll(events, (Duration) null);
  * }</pre>
+ *
+ * <p>Closing the poll first is harmless: wakes then reach nobody.
  *
  * <p>Built on an eventfd registered edge-triggered: every write is a new edge, so the counter is
  * never read except on the rare overflow. {@link #wake()} allocates nothing.
@@ -38,14 +44,18 @@ public final class Waker implements AutoCloseable {
      * Creates a waker for {@code registry}'s poll that reports {@code token}.
      *
      * @throws IllegalStateException if the poll already has an open waker
+     * @throws java.nio.channels.ClosedChannelException if the poll is closed
      */
     public Waker(Registry registry, long token) throws IOException {
-        this.registry = registry;
+        this.registry = Objects.requireNonNull(registry, "registry");
         this.sys = Syscalls.require();
         if (!registry.hasWaker.compareAndSet(false, true)) {
             throw new IllegalStateException("only one Waker may be open per Poll");
         }
         try {
+            // Allocated before the eventfd exists, so that only the registration can fail after it.
+            memoryOwner = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).putLong(ONE, 1L);
+            memory = sys.address(memoryOwner);
             int fd = sys.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
             if (fd < 0) {
                 throw Errno.exception("eventfd", -fd);
@@ -57,12 +67,10 @@ public final class Waker implements AutoCloseable {
                 eventFd.fdHandle().close();
                 throw e;
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             registry.hasWaker.set(false);
             throw e;
         }
-        memoryOwner = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).putLong(ONE, 1L);
-        memory = sys.address(memoryOwner);
     }
 
     /**
@@ -88,9 +96,11 @@ public final class Waker implements AutoCloseable {
         }
     }
 
-    /** Closes the eventfd; the poll may then get a new waker. Idempotent. */
+    /** Closes the eventfd; the poll may then get a new waker. Idempotent and thread-safe. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        // Synchronized so that of two racing closes only one releases the poll's waker slot: a late
+        // second release could otherwise free the slot of a newer waker.
         if (eventFd.isOpen()) {
             eventFd.fdHandle().close();
             registry.hasWaker.set(false);

@@ -19,8 +19,20 @@ import java.nio.ByteBuffer;
 public abstract class DirectAddress {
     DirectAddress() {}
 
-    /** The address of {@code buffer}'s index 0. */
-    public abstract long of(ByteBuffer buffer);
+    /**
+     * The address of {@code buffer}'s index 0.
+     *
+     * @throws IllegalArgumentException if {@code buffer} is not direct: its "address" would point
+     *     nowhere native code may write
+     */
+    public final long of(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException("not a direct buffer: " + buffer);
+        }
+        return addressOf(buffer);
+    }
+
+    abstract long addressOf(ByteBuffer buffer);
 
     /** Which strategy is in use, for diagnostics. */
     public abstract String kind();
@@ -78,7 +90,7 @@ public abstract class DirectAddress {
         }
 
         @Override
-        public long of(ByteBuffer buffer) {
+        long addressOf(ByteBuffer buffer) {
             return unsafe.getLong(buffer, addressOffset);
         }
 
@@ -97,7 +109,7 @@ public abstract class DirectAddress {
         private final ThreadLocal<LastBuffer> last = ThreadLocal.withInitial(LastBuffer::new);
 
         @Override
-        public long of(ByteBuffer buffer) {
+        long addressOf(ByteBuffer buffer) {
             LastBuffer cached = last.get();
             if (cached.buffer.get() == buffer) {
                 return cached.address;

@@ -176,6 +176,7 @@ public final class Errno {
     private static String description(int errno) {
         switch (errno) {
             case EPERM: return "Operation not permitted";
+            case EINTR: return "Interrupted system call";
             case ENOENT: return "No such file or directory";
             case EBADF: return "Bad file descriptor";
             case EAGAIN: return "Resource temporarily unavailable";

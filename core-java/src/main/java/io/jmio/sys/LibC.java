@@ -17,6 +17,9 @@ final class LibC {
         Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
     }
 
+    /** Runs the registration above now; throws a {@link LinkageError} if JNA or libc cannot load. */
+    static void bind() {}
+
     static native int epoll_create1(int flags);
 
     static native int epoll_ctl(int epfd, int op, int fd, long event);

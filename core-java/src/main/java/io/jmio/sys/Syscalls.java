@@ -35,7 +35,7 @@ public abstract class Syscalls {
 
     /**
      * The native address of a direct buffer's memory (its index 0). Must not allocate on the
-     * steady-state path. The caller guarantees {@code buffer.isDirect()}.
+     * steady-state path. A heap buffer has no such address and throws {@link IllegalArgumentException}.
      */
     public abstract long address(ByteBuffer buffer);
 

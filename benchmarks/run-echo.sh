@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The echo comparison (issue 8) in one command: builds the benchmarks and examples jars, then runs
+# io.jmio.benchmarks.echo.harness.EchoHarness, which compiles the C parts with gcc, runs every server
+# pinned to CPU 0 against the load generator on CPU 1, and writes benchmarks/results/echo-<date>.md
+# and .csv (and, in the default mode, docs/echo-ratios.png and README.md's results block).
+#
+#   benchmarks/run-echo.sh            # full run, under 10 minutes: 3 rounds, 4 scenarios, all servers
+#   benchmarks/run-echo.sh --quick    # under 2 minutes: 1 round, shorter windows, no chart
+#   benchmarks/run-echo.sh --no-build --servers c,nio,netty --scenarios 50x64 --rounds 5
+#   benchmarks/run-echo.sh --help     # every option
+#
+# Needs Linux, 2+ CPUs, gcc and taskset (util-linux). Uses the JDK on JAVA_HOME, else `java` on the
+# PATH, for the harness and every JVM server. Run it on a quiet machine: other work on CPU 0 or 1
+# shows up in the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=1
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == "--no-build" ]]; then build=0; else args+=("$arg"); fi
+done
+
+if [[ -n "${JAVA_HOME:-}" ]]; then java="$JAVA_HOME/bin/java"; else java=java; fi
+
+if (( build )); then
+  echo "building benchmarks and examples (skip with --no-build)..." >&2
+  mvn -B -q -DskipTests package -pl benchmarks,examples -am
+fi
+
+exec "$java" -cp benchmarks/target/jmio-benchmarks.jar io.jmio.benchmarks.echo.harness.EchoHarness ${args[@]+"${args[@]}"}

@@ -1,0 +1,31 @@
+package io.jmio.benchmarks.echo;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * The command line every echo server of the comparison shares: {@code --port N} in (0 picks a free
+ * port), {@code listening on HOST:PORT} out on stderr once it accepts connections. The harness waits
+ * for that line, so a server prints it only after its listening socket is bound.
+ */
+public final class EchoServerArgs {
+    private EchoServerArgs() {}
+
+    /** The value of {@code --port}, or 0 when absent. */
+    public static int port(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--port")) {
+                if (i + 1 == args.length) throw new IllegalArgumentException("--port needs a value");
+                int port = Integer.parseInt(args[i + 1]);
+                if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+                return port;
+            }
+        }
+        return 0;
+    }
+
+    public static void announce(SocketAddress bound) {
+        InetSocketAddress address = (InetSocketAddress) bound;
+        System.err.println("listening on " + address.getAddress().getHostAddress() + ":" + address.getPort());
+    }
+}

@@ -1,0 +1,117 @@
+package io.jmio.benchmarks.echo.harness;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The harness's command line. A mode sets the defaults; any other option overrides them.
+ *
+ * <pre>
+ *   (default)  all servers, 4 scenarios, 3 rounds, 2 s warm-up + 3 s window; writes the chart and README block
+ *   --quick    all servers, 4 scenarios, 1 round, 1 s + 1.5 s                 (a rough look)
+ *   --smoke    c and nio, 50x64 only, 1 round, 2 s + 1 s                     (does it run at all)
+ * </pre>
+ */
+final class Options {
+    static final String USAGE = String.join("\n",
+            "usage: run-echo.sh [--quick | --smoke] [options]",
+            "  --servers c,nio,...     servers to run (default: all; c, the reference, always runs)",
+            "  --scenarios 1x64,...    connections x message size, k = KiB (default: 1x64,50x64,50x16k,1000x64)",
+            "  --rounds N              rounds, servers taken in turn within each (default 3; quick/smoke 1)",
+            "  --warmup-ms N           warm-up before each measured window (default 2000; quick 1000, smoke 2000)",
+            "  --measure-ms N          measured window per scenario (default 3000; quick 1500, smoke 1000)",
+            "  --out DIR               where echo-<date>.md and .csv go (default benchmarks/results)",
+            "  --chart FILE            chart PNG (default docs/echo-ratios.png in the default mode, none otherwise)",
+            "  --readme FILE           file whose '" + Report.README_BEGIN + "' block is replaced with the results",
+            "                          (default README.md in the default mode, none otherwise)",
+            "  --examples-jar FILE     jar holding the jmio servers (default examples/target/jmio-examples.jar)",
+            "  --server-cpu N          CPU the server is pinned to (default 0)",
+            "  --client-cpu N          CPU the load generator and the harness are pinned to (default 1)");
+
+    static final List<String> ALL_SCENARIOS = List.of("1x64", "50x64", "50x16k", "1000x64");
+
+    String mode = "default";
+    List<String> servers;
+    List<Scenario> scenarios = parseScenarios(ALL_SCENARIOS);
+    int rounds = 3;
+    long warmupMillis = 2000;
+    long measureMillis = 3000;
+    Path out = Path.of("benchmarks/results");
+    Path chart = Path.of("docs/echo-ratios.png");
+    Path readme = Path.of("README.md");
+    Path examplesJar = Path.of("examples/target/jmio-examples.jar");
+    int serverCpu = 0;
+    int clientCpu = 1;
+
+    static Options parse(String... args) {
+        Options o = new Options();
+        List<String> list = Arrays.asList(args);
+        // The mode goes first so that explicit options override its defaults wherever they appear.
+        if (list.contains("--quick")) o.quick();
+        if (list.contains("--smoke")) o.smoke();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--quick") || arg.equals("--smoke")) continue;
+            if (arg.equals("--help") || arg.equals("-h")) throw new IllegalArgumentException(USAGE);
+            if (i + 1 == args.length) throw new IllegalArgumentException(arg + " needs a value\n" + USAGE);
+            String value = args[++i];
+            switch (arg) {
+                case "--servers" -> o.servers = List.of(value.split(","));
+                case "--scenarios" -> o.scenarios = parseScenarios(List.of(value.split(",")));
+                case "--rounds" -> o.rounds = positive(arg, value);
+                case "--warmup-ms" -> o.warmupMillis = nonNegative(arg, value);
+                case "--measure-ms" -> o.measureMillis = positive(arg, value);
+                case "--out" -> o.out = Path.of(value);
+                case "--chart" -> o.chart = Path.of(value);
+                case "--readme" -> o.readme = Path.of(value);
+                case "--examples-jar" -> o.examplesJar = Path.of(value);
+                case "--server-cpu" -> o.serverCpu = nonNegative(arg, value);
+                case "--client-cpu" -> o.clientCpu = nonNegative(arg, value);
+                default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+            }
+        }
+        if (o.serverCpu == o.clientCpu) throw new IllegalArgumentException("server and load generator need different CPUs");
+        return o;
+    }
+
+    private void quick() {
+        mode = "quick";
+        rounds = 1;
+        warmupMillis = 1000;
+        measureMillis = 1500;
+        chart = null;
+        readme = null;
+    }
+
+    private void smoke() {
+        mode = "smoke";
+        servers = List.of("nio");
+        scenarios = parseScenarios(List.of("50x64"));
+        rounds = 1;
+        warmupMillis = 2000; // a JVM's first connections on a busy CPU can stall a second
+        measureMillis = 1000;
+        chart = null;
+        readme = null;
+    }
+
+    private static List<Scenario> parseScenarios(List<String> ids) {
+        return ids.stream().map(Scenario::parse).toList();
+    }
+
+    private static int positive(String option, String value) {
+        int n = nonNegative(option, value);
+        if (n == 0) throw new IllegalArgumentException(option + " must be positive");
+        return n;
+    }
+
+    private static int nonNegative(String option, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < 0) throw new IllegalArgumentException(option + " must not be negative: " + value);
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a number, not '" + value + "'");
+        }
+    }
+}
