@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
  * tested with a fake clock. Expired keys vanish two ways, as in Redis: lazily, when a lookup finds
  * them past their time, and actively, when a timer calls {@link #expireDue}.
  *
- * <p>Not thread-safe: the server runs each connection's batch of commands under one lock.
+ * <p>Not thread-safe: whoever uses it holds its monitor ({@code synchronized (store)}), as
+ * {@link KvSession} does for each batch of commands.
  */
 public final class Store {
     private final HashMap<Key, Entry> entries = new HashMap<>();
@@ -87,12 +88,13 @@ public final class Store {
     }
 
     /**
-     * Removes up to {@code max} keys whose time has passed by {@code now}, soonest first: what
-     * the server's expiry timer runs. Bounded, so one tick never stalls the loop.
+     * Removes up to {@code max} keys whose time has passed, soonest first: what the server's
+     * expiry timer runs. Bounded, so one tick never stalls the loop for long.
      *
      * @return how many keys it removed
      */
-    public int expireDue(long now, int max) {
+    public int expireDue(int max) {
+        long now = now();
         int removed = 0;
         Entry next;
         while (removed < max && (next = expiring.peek()) != null && isExpired(next, now)) {

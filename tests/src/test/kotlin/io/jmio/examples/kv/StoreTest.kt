@@ -17,14 +17,14 @@ class StoreTest : FunSpec({
         }
         store.put(store.key("forever"), byteArrayOf(1), now)
         now = 550
-        store.expireDue(now, 3) shouldBe 3
-        store.expireDue(now, 100) shouldBe 2
-        store.expireDue(now, 100) shouldBe 0
+        store.expireDue(3) shouldBe 3
+        store.expireDue(100) shouldBe 2
+        store.expireDue(100) shouldBe 0
         store.size() shouldBe 6
         store.find(store.key("k6"), now) shouldBe store.find(store.key("k6"), now)
         (store.find(store.key("k5"), now) == null) shouldBe true
         now = 10_000
-        store.expireDue(now, 100) shouldBe 5
+        store.expireDue(100) shouldBe 5
         store.size() shouldBe 1
         store.expiringSize() shouldBe 0
     }
@@ -35,9 +35,9 @@ class StoreTest : FunSpec({
         store.setExpiry(store.put(store.key("k"), byteArrayOf(1), now), 100)
         now = 100
         (store.find(store.key("k"), now) != null) shouldBe true
-        store.expireDue(now, 10) shouldBe 0
+        store.expireDue(10) shouldBe 0
         now = 101
-        store.expireDue(now, 10) shouldBe 1
+        store.expireDue(10) shouldBe 1
     }
 
     test("changing expiries keeps the heap exact: no stale entries pile up") {
@@ -61,7 +61,7 @@ class StoreTest : FunSpec({
         var removed = 0
         for (step in 1..10) {
             now = step * 100_000L
-            removed += store.expireDue(now, Int.MAX_VALUE)
+            removed += store.expireDue(Int.MAX_VALUE)
             removed shouldBe expiries.values.count { it < now }
         }
     }
