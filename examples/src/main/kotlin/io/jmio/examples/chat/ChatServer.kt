@@ -2,6 +2,7 @@ package io.jmio.examples.chat
 
 import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
+import io.jmio.examples.server.shutdownAndDrain
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 import kotlinx.coroutines.CancellationException
@@ -13,6 +14,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.coroutines.yield
 
 /**
  * The chat server: every connection is a member of one [ChatRoom]. Per connection, one coroutine
@@ -44,6 +46,7 @@ object ChatServer {
                 readCommands(LineReader(conn, MAX_LINE), room, member)
                 room.leave(member) // the writer sends what is queued, then the connection closes
             }
+            conn.shutdownAndDrain(ByteBuffer.allocate(MAX_LINE))
         } catch (dropped: CancellationException) {
             member.dropped?.let { goodbye ->
                 // Best effort: its socket buffer is probably full, which is why it was dropped.
@@ -71,6 +74,9 @@ object ChatServer {
                         room.tell(member, "unknown command ${line.substringBefore(' ')}; try /nick NAME, /who or /quit")
                     else -> room.say(member, line)
                 }
+                // Each line fans out to every member: let their writers run before the next one,
+                // or a client that sends without pause would fill every outbox and starve the loop.
+                yield()
             }
         } catch (e: LineTooLongException) {
             room.tell(member, "lines are at most $MAX_LINE bytes; bye")

@@ -2,6 +2,7 @@ package io.jmio.examples.echo
 
 import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
+import io.jmio.examples.server.FairShare
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 
@@ -16,10 +17,12 @@ object CoroutineEcho {
 
     suspend fun echo(conn: TcpStream) {
         val buffer = ByteBuffer.allocateDirect(16 * 1024)
+        val fairShare = FairShare()
         while (conn.read(buffer) >= 0) {
             buffer.flip()
             conn.writeFully(buffer)
             buffer.clear()
+            fairShare.tick()
         }
     }
 }

@@ -2,13 +2,13 @@ package io.jmio.examples.http
 
 import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
-import io.jmio.net.Shutdown
+import io.jmio.examples.server.FairShare
+import io.jmio.examples.server.shutdownAndDrain
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withTimeoutOrNull
 
 /**
  * The HTTP/1.1 hello server on coroutines: one coroutine per connection drives an [HttpSession]
@@ -30,6 +30,7 @@ class CoroutineHttpServer(
         val session = HttpSession(date)
         val activity = Activity()
         val watchdog = launch { closeWhenIdle(conn, activity) }
+        val fairShare = FairShare()
         while (conn.read(input) >= 0) {
             activity.lastNanos = System.nanoTime()
             input.flip()
@@ -42,9 +43,10 @@ class CoroutineHttpServer(
             }
             input.compact()
             if (session.isClosing) {
-                lingeringClose(conn, input)
+                conn.shutdownAndDrain(input)
                 break
             }
+            fairShare.tick()
         }
         watchdog.cancel()
     }
@@ -70,18 +72,5 @@ class CoroutineHttpServer(
         /** Room for a full request head ([HttpSession.MAX_HEAD]) and what follows it. */
         private const val INPUT_SIZE = 16 * 1024
         private const val OUTPUT_SIZE = 16 * 1024
-        private const val LINGER_MILLIS = 2_000L
-
-        /**
-         * After the last response: stop sending, then read and drop what the client still sends
-         * for a moment before closing. Closing with unread bytes would send a reset, which can
-         * destroy the response before the client reads it (RFC 9112 9.6).
-         */
-        internal suspend fun lingeringClose(conn: TcpStream, scratch: ByteBuffer) {
-            conn.shutdown(Shutdown.WRITE)
-            withTimeoutOrNull(LINGER_MILLIS) {
-                do scratch.clear() while (conn.read(scratch) >= 0)
-            }
-        }
     }
 }

@@ -2,7 +2,10 @@ package io.jmio.examples.kv
 
 import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
+import io.jmio.examples.server.FairShare
+import io.jmio.examples.server.shutdownAndDrain
 import java.net.InetSocketAddress
+import java.nio.ByteBuffer
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.yield
@@ -25,11 +28,16 @@ class KvServer(
     private suspend fun serve(conn: TcpStream) {
         conn.socket.setNoDelay(true)
         val session = KvSession(store, maxBulk)
+        val fairShare = FairShare()
         while (conn.read(session.input()) >= 0) {
             while (true) {
                 conn.writeFully(session.process() ?: break)
             }
-            if (session.isClosing) return
+            if (session.isClosing) {
+                conn.shutdownAndDrain(ByteBuffer.allocate(4096))
+                return
+            }
+            fairShare.tick()
         }
     }
 

@@ -2,6 +2,7 @@ package io.jmio.examples.proxy
 
 import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
+import io.jmio.examples.server.FairShare
 import io.jmio.examples.server.Serve
 import io.jmio.net.Shutdown
 import java.io.IOException
@@ -75,6 +76,7 @@ class TcpProxy(
             private set
 
         suspend fun run(source: TcpStream, sink: TcpStream) {
+            val fairShare = FairShare()
             while (true) {
                 buffer.clear()
                 val n = source.read(buffer)
@@ -85,6 +87,7 @@ class TcpProxy(
                 buffer.flip()
                 sink.writeFully(buffer)
                 bytes += n
+                fairShare.tick()
             }
         }
     }
