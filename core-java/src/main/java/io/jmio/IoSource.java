@@ -2,6 +2,7 @@ package io.jmio;
 
 import io.jmio.internal.FdHandle;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * A {@link Source} backed by a file descriptor: the base of every jmio socket and pipe end, and of
@@ -37,6 +38,19 @@ public abstract class IoSource implements Source {
     /** False once closed. */
     public boolean isOpen() {
         return handle.isOpen();
+    }
+
+    /**
+     * The fd number, for handing to native code or passing to another process with
+     * {@link io.jmio.unix.UnixStream#sendWithFds}. The source still owns it: never close it, and
+     * never use the number once the source is closed (the kernel reuses fd numbers).
+     *
+     * @throws java.nio.channels.ClosedChannelException if this source is closed
+     */
+    public final int rawFd() throws ClosedChannelException {
+        int fd = handle.acquire();
+        handle.release();
+        return fd;
     }
 
     @Override

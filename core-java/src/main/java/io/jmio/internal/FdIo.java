@@ -109,6 +109,63 @@ public final class FdIo {
     }
 
     /**
+     * Reads into {@code dst[offset, offset + length)} through the thread's bounce buffer (at most
+     * {@link Scratch#BOUNCE_SIZE} bytes per call): bytes read, 0 if it would block, -1 at end of stream.
+     *
+     * @throws IndexOutOfBoundsException if offset and length do not fit the array
+     */
+    public static int read(FdHandle handle, byte[] dst, int offset, int length) throws IOException {
+        checkRange(dst, offset, length);
+        if (length == 0) {
+            return 0;
+        }
+        int fd = handle.acquire();
+        try {
+            Scratch scratch = Scratch.get();
+            long n;
+            do {
+                n = SYS.read(fd, scratch.bounceAddress(), Math.min(length, Scratch.BOUNCE_SIZE));
+            } while (n == -Errno.EINTR);
+            if (n > 0) {
+                ByteBuffer bounce = scratch.bounce();
+                ((Buffer) bounce).clear();
+                bounce.get(dst, offset, (int) n);
+            }
+            return readResult(n, "read");
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * Writes {@code src[offset, offset + length)} through the thread's bounce buffer (at most
+     * {@link Scratch#BOUNCE_SIZE} bytes per call): bytes written, 0 if it would block.
+     *
+     * @throws IndexOutOfBoundsException if offset and length do not fit the array
+     */
+    public static int write(FdHandle handle, byte[] src, int offset, int length) throws IOException {
+        checkRange(src, offset, length);
+        if (length == 0) {
+            return 0;
+        }
+        int fd = handle.acquire();
+        try {
+            Scratch scratch = Scratch.get();
+            int chunk = Math.min(length, Scratch.BOUNCE_SIZE);
+            ByteBuffer bounce = scratch.bounce();
+            ((Buffer) bounce).clear();
+            bounce.put(src, offset, chunk);
+            long n;
+            do {
+                n = SYS.write(fd, scratch.bounceAddress(), chunk);
+            } while (n == -Errno.EINTR);
+            return writeResult(n, "write");
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
      * Scattering read ({@code readv}) into {@code dsts[offset, offset + length)}: total bytes read,
      * 0 if it would block, -1 at end of stream.
      *
@@ -174,8 +231,11 @@ public final class FdIo {
         }
     }
 
-    /** Copies {@code length} bytes from {@code src}'s position into {@code bounce}, leaving src's position as it was. */
-    private static void copyInto(ByteBuffer bounce, ByteBuffer src, int length) {
+    /**
+     * Copies {@code length} bytes from {@code src}'s position into {@code bounce} (cleared first),
+     * leaving src's position as it was: the heap-buffer half of any write that bounces.
+     */
+    public static void copyInto(ByteBuffer bounce, ByteBuffer src, int length) {
         int position = src.position();
         int limit = src.limit();
         ((Buffer) bounce).clear();
@@ -223,6 +283,15 @@ public final class FdIo {
         if (offset < 0 || length < 0 || offset > buffers.length - length) {
             throw new IndexOutOfBoundsException(
                     "offset " + offset + ", length " + length + ", array length " + buffers.length);
+        }
+    }
+
+    /** @throws IndexOutOfBoundsException unless {@code [offset, offset + length)} lies within the array */
+    public static void checkRange(byte[] bytes, int offset, int length) {
+        Objects.requireNonNull(bytes, "bytes");
+        if (offset < 0 || length < 0 || offset > bytes.length - length) {
+            throw new IndexOutOfBoundsException(
+                    "offset " + offset + ", length " + length + ", array length " + bytes.length);
         }
     }
 

@@ -9,6 +9,7 @@ import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.Enumeration;
 import java.util.Objects;
 
 /**
@@ -39,7 +40,7 @@ public final class SocketOptions {
         }
         if (option == StandardSocketOptions.IP_MULTICAST_IF) {
             NetworkInterface nif = (NetworkInterface) Objects.requireNonNull(value, "value");
-            setMulticastInterface(handle, family, nif.getIndex());
+            setMulticastInterface(handle, family, nif);
             return;
         }
         int[] target = target(family, option);
@@ -112,20 +113,37 @@ public final class SocketOptions {
         return (Integer) value;
     }
 
-    private static void setMulticastInterface(FdHandle handle, int family, int index) throws IOException {
+    private static void setMulticastInterface(FdHandle handle, int family, NetworkInterface nif) throws IOException {
+        int index = nif.getIndex();
         ByteBuffer memory = Scratch.get().buffer;
         if (family == Linux.AF_INET6) {
             memory.putInt(Scratch.VALUE, index);
             Sockets.setRaw(handle, Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_IF, 4);
         } else if (family == Linux.AF_INET) {
             // struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; }
+            // The kernel reports only imr_address back, so pass the interface's IPv4 address too
+            // (when it has one) for the getter to find the interface again.
             memory.putInt(Scratch.VALUE, 0);
             memory.putInt(Scratch.VALUE + 4, 0);
+            byte[] ipv4 = firstIpv4Address(nif);
+            for (int i = 0; ipv4 != null && i < 4; i++) {
+                memory.put(Scratch.VALUE + 4 + i, ipv4[i]);
+            }
             memory.putInt(Scratch.VALUE + 8, index);
             Sockets.setRaw(handle, Linux.IPPROTO_IP, Linux.IP_MULTICAST_IF, 12);
         } else {
             throw new UnsupportedOperationException("IP_MULTICAST_IF needs an IP socket");
         }
+    }
+
+    private static byte[] firstIpv4Address(NetworkInterface nif) {
+        for (Enumeration<InetAddress> addresses = nif.getInetAddresses(); addresses.hasMoreElements(); ) {
+            byte[] raw = addresses.nextElement().getAddress();
+            if (raw.length == 4) {
+                return raw;
+            }
+        }
+        return null;
     }
 
     private static NetworkInterface multicastInterface(FdHandle handle, int family) throws IOException {

@@ -84,23 +84,28 @@ public final class Sockets {
     }
 
     /**
-     * Connects to the address already encoded in scratch. Returns true if connected at once, false
-     * if the connection is in progress (EINPROGRESS): wait for writable, then check {@link #takeError}.
+     * Starts a non-blocking connect to the address already encoded in scratch. Returns true if
+     * connected at once, false if the connection is in progress (EINPROGRESS, or EINTR, after
+     * which the kernel carries on as well): wait for writable, then check {@link #takeError}.
+     *
+     * @throws IOException for any other errno, including EAGAIN (for TCP: no free local port)
      */
     public static boolean connectEncoded(FdHandle handle, int length, Object forMessage) throws IOException {
+        int result = connectRaw(handle, length);
+        if (result == 0) {
+            return true;
+        }
+        if (result == -Errno.EINPROGRESS || result == -Errno.EINTR) {
+            return false;
+        }
+        throw Errno.exception("connect to " + forMessage, -result);
+    }
+
+    /** One {@code connect} call to the address encoded in scratch: 0 or -errno, for callers that map errors themselves. */
+    public static int connectRaw(FdHandle handle, int length) throws IOException {
         int fd = handle.acquire();
         try {
-            int result;
-            do {
-                result = Syscalls.INSTANCE.connect(fd, Scratch.get().address + Scratch.ADDRESS, length);
-            } while (result == -Errno.EINTR);
-            if (result == 0) {
-                return true;
-            }
-            if (result == -Errno.EINPROGRESS || result == -Errno.EAGAIN) {
-                return false;
-            }
-            throw Errno.exception("connect to " + forMessage, -result);
+            return Syscalls.INSTANCE.connect(fd, Scratch.get().address + Scratch.ADDRESS, length);
         } finally {
             handle.release();
         }
@@ -159,7 +164,18 @@ public final class Sockets {
         return SockAddr.decodeInet(Scratch.get().buffer, Scratch.ADDRESS, length);
     }
 
+    /** The peer's address, or null while the socket is not connected (ENOTCONN), as NIO's getRemoteAddress. */
+    public static InetSocketAddress peerAddressIfConnected(FdHandle handle) throws IOException {
+        int length = nameOf(handle, false, true);
+        return length < 0 ? null : SockAddr.decodeInet(Scratch.get().buffer, Scratch.ADDRESS, length);
+    }
+
     private static int nameOf(FdHandle handle, boolean local) throws IOException {
+        return nameOf(handle, local, false);
+    }
+
+    /** The address length, or -1 for ENOTCONN when {@code notConnectedIsMinusOne}. */
+    private static int nameOf(FdHandle handle, boolean local, boolean notConnectedIsMinusOne) throws IOException {
         int fd = handle.acquire();
         try {
             Scratch scratch = Scratch.get();
@@ -169,6 +185,9 @@ public final class Sockets {
             int result = local
                     ? Syscalls.INSTANCE.getsockname(fd, address, length)
                     : Syscalls.INSTANCE.getpeername(fd, address, length);
+            if (result == -Errno.ENOTCONN && notConnectedIsMinusOne) {
+                return -1;
+            }
             if (result < 0) {
                 throw Errno.exception(local ? "getsockname" : "getpeername", -result);
             }

@@ -2,8 +2,11 @@ package io.jmio.sys;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 
@@ -13,8 +16,10 @@ import java.nio.ByteBuffer;
  * <p>The fast way reads the private {@code java.nio.Buffer.address} field through
  * {@code sun.misc.Unsafe}: an intrinsic load, available on JDK 11–23 and Android. JDK 24+ warns on
  * first use of Unsafe's memory access (JEP 498), so there, or with {@code -Djmio.unsafe=false},
- * jmio asks JNI instead and remembers the answer for the last buffer each thread used: one
- * allocation when a thread switches buffers, none while it reuses one, which is how I/O loops work.
+ * jmio asks JNI ({@code GetDirectBufferAddress}) through JNA's own native method, called by a
+ * method handle so that no {@code Pointer} is made. Where that method cannot be reached (JNA as a
+ * named module that does not open it), it remembers the answer for the last buffer each thread
+ * used instead: one allocation when a thread switches buffers, none while it reuses one.
  */
 public abstract class DirectAddress {
     DirectAddress() {}
@@ -106,10 +111,32 @@ public abstract class DirectAddress {
             long address;
         }
 
+        /** JNA's {@code Native._getDirectBufferPointer(Buffer)}: the address as a long, or null if unreachable. */
+        private static final MethodHandle JNA_ADDRESS = jnaAddress();
+
         private final ThreadLocal<LastBuffer> last = ThreadLocal.withInitial(LastBuffer::new);
+
+        private static MethodHandle jnaAddress() {
+            try {
+                Method method = Native.class.getDeclaredMethod("_getDirectBufferPointer", Buffer.class);
+                method.setAccessible(true);
+                return MethodHandles.lookup().unreflect(method);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
 
         @Override
         long addressOf(ByteBuffer buffer) {
+            if (JNA_ADDRESS != null) {
+                try {
+                    return (long) JNA_ADDRESS.invokeExact((Buffer) buffer);
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable impossible) { // the native method declares no checked exception
+                    throw new AssertionError(impossible);
+                }
+            }
             LastBuffer cached = last.get();
             if (cached.buffer.get() == buffer) {
                 return cached.address;

@@ -71,6 +71,11 @@ final class JnaSyscalls extends Syscalls {
     }
 
     @Override
+    public int fcntl(int fd, int cmd, int arg) {
+        return check(LibC.fcntl(fd, cmd, arg));
+    }
+
+    @Override
     public int pipe2(long fds, int flags) {
         return check(LibC.pipe2(fds, flags));
     }

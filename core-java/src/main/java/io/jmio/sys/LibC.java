@@ -38,6 +38,14 @@ final class LibC {
 
     static native int close(int fd);
 
+    /**
+     * fcntl is variadic in C. Calling it through this fixed (int, int, int) prototype is sound on
+     * the LP64 ABIs jmio admits: x86-64 SysV and AAPCS64 (Linux) pass a variadic int exactly where
+     * a fixed third int goes (rdi/rsi/rdx, x0-x2), and on x86-64 glibc's va_start only uses %al to
+     * decide whether to spill vector registers, which an int argument never needs.
+     */
+    static native int fcntl(int fd, int cmd, int arg);
+
     static native int pipe2(long pipefd, int flags);
 
     static native int socket(int domain, int type, int protocol);

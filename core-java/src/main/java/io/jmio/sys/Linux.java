@@ -25,6 +25,16 @@ public final class Linux {
     public static final int SOCK_NONBLOCK = O_NONBLOCK;
     public static final int SOCK_CLOEXEC = O_CLOEXEC;
 
+    // fcntl
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int FD_CLOEXEC = 1;
+    public static final int O_ACCMODE = 3;
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+
     // sockets
     public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
@@ -37,11 +47,14 @@ public final class Linux {
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_OOB = 0x1;
     public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_TRUNC = 0x20;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int SCM_RIGHTS = 1;
 
     public static final int SOL_SOCKET = 1;
     public static final int SO_REUSEADDR = 2;
+    public static final int SO_TYPE = 3;
     public static final int SO_ERROR = 4;
     public static final int SO_BROADCAST = 6;
     public static final int SO_SNDBUF = 7;
@@ -49,6 +62,8 @@ public final class Linux {
     public static final int SO_KEEPALIVE = 9;
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
+    public static final int SO_ACCEPTCONN = 30;
+    public static final int SO_DOMAIN = 39;
 
     public static final int IPPROTO_IP = 0;
     public static final int IPPROTO_TCP = 6;

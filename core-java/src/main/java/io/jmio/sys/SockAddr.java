@@ -78,9 +78,15 @@ public final class SockAddr {
 
     /**
      * Writes a {@code sockaddr_un} for a path, or for an abstract name when {@code abstractName}
-     * (a leading NUL byte, Linux only), and returns its length.
+     * (a leading NUL byte, Linux only), and returns its length. An empty path encodes the unnamed
+     * address (the family alone), which {@code bind} turns into an autobind to a fresh abstract
+     * name; without this it would become the empty abstract name.
      */
     public static int encodeUnix(ByteBuffer memory, int offset, byte[] name, boolean abstractName) {
+        if (name.length == 0 && !abstractName) {
+            memory.putShort(offset, (short) Linux.AF_UNIX);
+            return Layout.SOCKADDR_UN_PATH;
+        }
         int max = Layout.SOCKADDR_UN_PATH_SIZE - 1; // paths keep a terminating NUL; abstract names a leading one
         if (name.length > max) {
             throw new IllegalArgumentException("Unix socket address too long: " + name.length + " bytes, at most " + max);

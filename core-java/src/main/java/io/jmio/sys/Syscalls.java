@@ -58,6 +58,12 @@ public abstract class Syscalls {
 
     public abstract int close(int fd);
 
+    /**
+     * {@code fcntl} with one {@code int} argument (F_GETFD, F_SETFD, F_GETFL, F_SETFL); the
+     * result of a GET command is the flags.
+     */
+    public abstract int fcntl(int fd, int cmd, int arg);
+
     public abstract int pipe2(long fds, int flags);
 
     public abstract int socket(int domain, int type, int protocol);
