@@ -11,9 +11,10 @@ import io.jmio.examples.chat.ChatRoom;
 import io.jmio.examples.chat.ChatServer;
 import io.jmio.examples.cli.Example;
 import io.jmio.examples.cli.Options;
+import io.jmio.examples.cli.UsageException;
 import io.jmio.examples.core.ReadinessDemo;
 import io.jmio.examples.demo.Demo;
-import io.jmio.examples.echo.CoroutineEcho;
+import io.jmio.examples.echo.EchoServers;
 import io.jmio.examples.http.CoreHttpServer;
 import io.jmio.examples.http.CoroutineHttpServer;
 import io.jmio.examples.http.HttpDate;
@@ -36,8 +37,9 @@ final class Examples {
                             integer("size", "BYTES", "message size", 64, 1, 1 << 20)),
                     Examples::demo),
             new Example("echo", "echo server: sends every byte back",
-                    List.of(host(), port(7000), threads(), choice("api", "which API it is written with", "coroutines")),
-                    options -> Serve.untilSignalled(CoroutineEcho.INSTANCE.start(options.address(), options.threads()))),
+                    List.of(host(), port(7000), threads(), choice("api", "which API it is written with",
+                            EchoServers.APIS.toArray(new String[0]))),
+                    Examples::echo),
             new Example("chat", "line-based chat room: /nick NAME, /who, /quit; slow clients are dropped",
                     List.of(host(), port(7001), threads(),
                             integer("backlog", "LINES", "lines queued for a client before it counts as too slow",
@@ -79,6 +81,16 @@ final class Examples {
         new Demo(options.threads(), options.integer("connections"), options.integer("seconds"), options.integer("size"))
                 .run(System.out);
         return 0;
+    }
+
+    private static int echo(Options options) throws IOException, InterruptedException, UsageException {
+        RunningServer server;
+        try {
+            server = EchoServers.start(options.string("api"), options.address(), options.threads());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return Serve.untilSignalled(server);
     }
 
     private static int http(Options options) throws IOException, InterruptedException {

@@ -49,6 +49,8 @@ public final class Main {
         }
         try {
             return example.run(options);
+        } catch (UsageException e) {
+            return usageError(e.getMessage(), example, err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("jmio-examples " + example.name + ": interrupted");

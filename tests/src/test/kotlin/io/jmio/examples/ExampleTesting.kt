@@ -21,8 +21,12 @@ import kotlin.time.Duration.Companion.seconds
 val LOOPBACK_ANY = InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)
 
 /** What an external command did. */
-data class CommandResult(val exitCode: Int, val stdout: String, val stderr: String) {
-    override fun toString() = "exit $exitCode\n--- stdout\n$stdout\n--- stderr\n$stderr"
+class CommandResult(val exitCode: Int, val stdoutBytes: ByteArray, val stderr: String) {
+    constructor(exitCode: Int, stdout: String, stderr: String) : this(exitCode, stdout.toByteArray(), stderr)
+
+    val stdout: String get() = String(stdoutBytes, Charsets.UTF_8)
+
+    override fun toString() = "exit $exitCode\n--- stdout\n${stdout.take(4000)}\n--- stderr\n${stderr.take(4000)}"
 }
 
 /** Fails unless [tool] is on the PATH, saying how to install the clients the tests drive. */
@@ -39,10 +43,12 @@ private class Drain(stream: InputStream, name: String) {
     private val bytes = java.io.ByteArrayOutputStream()
     private val reader = thread(name = name, isDaemon = true) { stream.use { it.copyTo(bytes) } }
 
-    fun text(within: Duration): String {
+    fun bytes(within: Duration): ByteArray {
         reader.join(within.inWholeMilliseconds)
-        return synchronized(bytes) { bytes.toString(Charsets.UTF_8) }
+        return synchronized(bytes) { bytes.toByteArray() }
     }
+
+    fun text(within: Duration): String = String(bytes(within), Charsets.UTF_8)
 }
 
 /**
@@ -65,7 +71,7 @@ fun runClient(vararg command: String, stdin: ByteArray = ByteArray(0), timeout: 
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
         error("${command.joinToString(" ")} did not finish within $timeout:\n${out.text(1.seconds)}\n${err.text(1.seconds)}")
     }
-    return CommandResult(process.exitValue(), out.text(10.seconds), err.text(10.seconds))
+    return CommandResult(process.exitValue(), out.bytes(10.seconds), err.text(10.seconds))
 }
 
 /** A client process we talk to line by line (socat, say): lines it prints arrive in a queue. */
@@ -218,10 +224,9 @@ fun openFds(): Map<Int, String> =
         target?.let { fd.name.toInt() to it }
     }.toMap()
 
-/** Names of live threads that a server started (event loops, Poll loops). */
-fun serverThreads(): List<String> =
-    Thread.getAllStackTraces().keys.filter { it.isAlive }.map { it.name }
-        .filter { it.startsWith("jmio-") && it != "jmio-default-loop" }
+/** Live threads that servers start (event loops, Poll loops). */
+fun serverThreads(): Set<Thread> =
+    Thread.getAllStackTraces().keys.filter { it.isAlive && it.name.startsWith("jmio-") && it.name != "jmio-default-loop" }.toSet()
 
 /**
  * Starts a server with [start], runs [body] against it, closes it, and checks it gave back every
@@ -229,13 +234,16 @@ fun serverThreads(): List<String> =
  */
 fun <S : RunningServer> withServer(start: () -> S, body: (S) -> Unit) {
     val fdsBefore = openFds()
+    val threadsBefore = serverThreads()
     val server = start()
     try {
         body(server)
     } finally {
         server.close()
     }
-    awaitCondition(10.seconds, { "threads left running: ${serverThreads()}" }) { serverThreads().isEmpty() }
+    awaitCondition(10.seconds, { "threads left running: ${(serverThreads() - threadsBefore).map { it.name }}" }) {
+        (serverThreads() - threadsBefore).isEmpty()
+    }
     awaitCondition(10.seconds, { "fds left open: ${serverFds(openFds() - fdsBefore.keys)}" }) {
         serverFds(openFds() - fdsBefore.keys).isEmpty()
     }
