@@ -5,6 +5,7 @@ import io.jmio.examples.server.CoroutineServer
 import io.jmio.examples.server.FairShare
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
+import kotlinx.coroutines.yield
 
 /**
  * The echo server on coroutines: each connection is a plain loop that reads and writes back, and
@@ -18,11 +19,13 @@ object CoroutineEcho {
     suspend fun echo(conn: TcpStream) {
         val buffer = ByteBuffer.allocateDirect(16 * 1024)
         val fairShare = FairShare()
-        while (conn.read(buffer) >= 0) {
+        while (true) {
+            val n = conn.read(buffer)
+            if (n < 0) return
             buffer.flip()
             conn.writeFully(buffer)
             buffer.clear()
-            fairShare.tick()
+            if (fairShare.shouldYield(n, buffer.capacity())) yield()
         }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.yield
 
 /**
  * The HTTP/1.1 hello server on coroutines: one coroutine per connection drives an [HttpSession]
@@ -31,7 +32,10 @@ class CoroutineHttpServer(
         val activity = Activity()
         val watchdog = launch { closeWhenIdle(conn, activity) }
         val fairShare = FairShare()
-        while (conn.read(input) >= 0) {
+        while (true) {
+            val room = input.remaining()
+            val n = conn.read(input)
+            if (n < 0) break
             activity.lastNanos = System.nanoTime()
             input.flip()
             while (true) {
@@ -46,7 +50,7 @@ class CoroutineHttpServer(
                 conn.shutdownAndDrain(input)
                 break
             }
-            fairShare.tick()
+            if (fairShare.shouldYield(n, room)) yield()
         }
         watchdog.cancel()
     }

@@ -29,7 +29,10 @@ class KvServer(
         conn.socket.setNoDelay(true)
         val session = KvSession(store, maxBulk)
         val fairShare = FairShare()
-        while (conn.read(session.input()) >= 0) {
+        while (true) {
+            val room = session.input().remaining()
+            val n = conn.read(session.input())
+            if (n < 0) return
             while (true) {
                 conn.writeFully(session.process() ?: break)
             }
@@ -37,7 +40,7 @@ class KvServer(
                 conn.shutdownAndDrain(ByteBuffer.allocate(4096))
                 return
             }
-            fairShare.tick()
+            if (fairShare.shouldYield(n, room)) yield()
         }
     }
 

@@ -13,6 +13,7 @@ import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 
 /**
  * A TCP proxy on coroutines: each client connection gets its own connection to [upstream] and two
@@ -87,7 +88,7 @@ class TcpProxy(
                 buffer.flip()
                 sink.writeFully(buffer)
                 bytes += n
-                fairShare.tick()
+                if (fairShare.shouldYield(n, buffer.capacity())) yield()
             }
         }
     }
