@@ -30,7 +30,7 @@ public abstract class Syscalls {
 
     protected Syscalls() {}
 
-    /** The backend's short name, such as {@code "jna"}; for logs and bug reports. */
+    /** The backend's short name, {@code "jna"} or {@code "ffm"}; for logs and bug reports. */
     public abstract String name();
 
     /**

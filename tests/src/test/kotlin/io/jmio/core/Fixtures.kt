@@ -150,6 +150,26 @@ object Allocations {
         block()
         return current() - before
     }
+
+    /**
+     * Bytes [thread] allocates per operation once the JIT has settled: runs [round] (which does
+     * [operations] operations) again and again, up to 10 times or 60 s, and returns the lowest
+     * figure, stopping at the first round that allocates nothing. A fixed warm-up is not enough for
+     * the FFM backend, whose downcalls allocate until C2 compiles them, later on a busy machine.
+     */
+    @Suppress("DEPRECATION") // Thread.getId: threadId() needs JDK 19
+    fun steadyStatePerOperation(operations: Int, thread: Thread = Thread.currentThread(), round: () -> Unit): Double {
+        val deadline = System.nanoTime() + 60_000_000_000L
+        var lowest = Double.MAX_VALUE
+        for (attempt in 1..10) {
+            val before = threads.getThreadAllocatedBytes(thread.id)
+            round()
+            val bytes = threads.getThreadAllocatedBytes(thread.id) - before
+            lowest = minOf(lowest, bytes.toDouble() / operations)
+            if (bytes == 0L || System.nanoTime() > deadline) break
+        }
+        return lowest
+    }
 }
 
 /** A copy of an event's token and flags, safe to keep after the next poll. */

@@ -1,5 +1,6 @@
 package io.jmio.examples
 
+import io.jmio.core.Allocations
 import io.jmio.examples.core.CoreEchoServer
 import io.jmio.testing.Worker
 import io.kotest.core.spec.style.FunSpec
@@ -9,7 +10,6 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
 import java.io.File
-import java.lang.management.ManagementFactory
 import java.net.ConnectException
 import java.net.InetAddress
 import java.net.InetSocketAddress
@@ -94,7 +94,6 @@ class CoreEchoServerTest : FunSpec({
     }
 
     test("serving requests allocates nothing on the server thread") {
-        val threads = ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
         withServer { server, serverThread ->
             connect(server).use { client ->
                 val message = ByteArray(64) { it.toByte() }
@@ -111,12 +110,8 @@ class CoreEchoServerTest : FunSpec({
                     }
                 }
                 roundTrips(20_000) // warm-up: let the JIT compile the server loop
-                @Suppress("DEPRECATION") // Thread.threadId() is JDK 19+
-                val id = serverThread.id
-                val before = threads.getThreadAllocatedBytes(id)
-                roundTrips(20_000)
-                val allocated = threads.getThreadAllocatedBytes(id) - before
-                (allocated.toDouble() / 20_000) shouldBeLessThan 1.0
+                val perRoundTrip = Allocations.steadyStatePerOperation(20_000, serverThread) { roundTrips(20_000) }
+                perRoundTrip shouldBeLessThan 1.0
             }
         }
     }

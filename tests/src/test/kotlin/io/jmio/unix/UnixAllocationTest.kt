@@ -3,9 +3,9 @@ package io.jmio.unix
 import io.jmio.Events
 import io.jmio.Interest
 import io.jmio.Poll
+import io.jmio.core.Allocations
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
-import java.lang.management.ManagementFactory
 import java.nio.ByteBuffer
 
 private const val TOKEN_A = 1L
@@ -42,7 +42,6 @@ class UnixAllocationTest : FunSpec({
     timeout = 120_000L
 
     test("a UnixStream ping-pong over a Poll with direct buffers allocates nothing per round trip") {
-        val threads = ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
         val (a, b) = UnixStream.pair()
         Poll.open().use { poll ->
             a.use { b.use {
@@ -53,15 +52,14 @@ class UnixAllocationTest : FunSpec({
                 val bufferB = ByteBuffer.allocateDirect(64)
                 repeat(WARM_UP) { pingPong(poll, events, a, b, bufferA, bufferB) }
 
-                val thread = Thread.currentThread().id
-                val before = threads.getThreadAllocatedBytes(thread)
-                var i = 0
-                while (i < MEASURED) {
-                    pingPong(poll, events, a, b, bufferA, bufferB)
-                    i++
+                val perRoundTrip = Allocations.steadyStatePerOperation(MEASURED) {
+                    var i = 0
+                    while (i < MEASURED) {
+                        pingPong(poll, events, a, b, bufferA, bufferB)
+                        i++
+                    }
                 }
-                val allocated = threads.getThreadAllocatedBytes(thread) - before
-                (allocated.toDouble() / MEASURED) shouldBeLessThan 1.0
+                perRoundTrip shouldBeLessThan 1.0
             } }
         }
     }

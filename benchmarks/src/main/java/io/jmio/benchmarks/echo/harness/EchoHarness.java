@@ -173,7 +173,9 @@ public final class EchoHarness {
         if (server.isJvm()) {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(JVM_FLAGS);
-            if (Runtime.version().feature() >= 24) command.add("--enable-native-access=ALL-UNNAMED");
+            // JDK 24+ warns on JNA without it; on 22+ it also lets jmio choose its FFM backend.
+            if (Runtime.version().feature() >= 22) command.add("--enable-native-access=ALL-UNNAMED");
+            command.addAll(server.jvmArgs());
             command.add("-javaagent:" + probeJar);
             command.add("-cp");
             command.add(server.jar() == null ? System.getProperty("java.class.path") : server.jar().toString());

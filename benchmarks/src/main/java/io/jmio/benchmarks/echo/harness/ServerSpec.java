@@ -15,14 +15,20 @@ import java.util.jar.JarFile;
  * @param jar       where the JVM server's classes live; null for the harness's own classpath
  * @param mainClass the JVM server's main class; null for the native C reference
  * @param args      arguments before {@code --port}
+ * @param jvmArgs   extra JVM options for this server, such as {@code -Djmio.backend=ffm}
  */
-record ServerSpec(String id, String label, Path jar, String mainClass, List<String> args) {
+record ServerSpec(String id, String label, Path jar, String mainClass, List<String> args, List<String> jvmArgs) {
     static ServerSpec nativeReference(String id, String label) {
-        return new ServerSpec(id, label, null, null, List.of());
+        return new ServerSpec(id, label, null, null, List.of(), List.of());
     }
 
     static ServerSpec jvm(String id, String label, Path jar, String mainClass, String... args) {
-        return new ServerSpec(id, label, jar, mainClass, List.of(args));
+        return new ServerSpec(id, label, jar, mainClass, List.of(args), List.of());
+    }
+
+    /** This server started with extra JVM options. */
+    ServerSpec withJvmArgs(String... options) {
+        return new ServerSpec(id, label, jar, mainClass, args, List.of(options));
     }
 
     boolean isJvm() {

@@ -12,13 +12,21 @@ final class Servers {
     private Servers() {}
 
     static List<ServerSpec> all(Path examplesJar) {
-        return List.of(
-                ServerSpec.nativeReference(REFERENCE, "C epoll (reference)"),
-                ServerSpec.jvm("jmio-core", "jmio core", examplesJar, "io.jmio.examples.core.CoreEchoServer"),
-                ServerSpec.jvm("jmio-coroutines", "jmio coroutines", examplesJar, "io.jmio.examples.Main", "echo", "--api", "coroutines"),
-                ServerSpec.jvm("nio", "Java NIO Selector", null, "io.jmio.benchmarks.echo.NioEchoServer"),
-                ServerSpec.jvm("netty", "Netty epoll", null, "io.jmio.benchmarks.echo.NettyEchoServer"),
-                ServerSpec.jvm("ktor", "Ktor raw sockets", null, "io.jmio.benchmarks.echo.KtorEchoServerKt"));
+        String coreMain = "io.jmio.examples.core.CoreEchoServer";
+        List<ServerSpec> all = new ArrayList<>();
+        all.add(ServerSpec.nativeReference(REFERENCE, "C epoll (reference)"));
+        if (Runtime.version().feature() >= 22) {
+            // Both native backends side by side; before JDK 22 there is only JNA.
+            all.add(ServerSpec.jvm("jmio-core", "jmio core (JNA)", examplesJar, coreMain).withJvmArgs("-Djmio.backend=jna"));
+            all.add(ServerSpec.jvm("jmio-core-ffm", "jmio core (FFM)", examplesJar, coreMain).withJvmArgs("-Djmio.backend=ffm"));
+        } else {
+            all.add(ServerSpec.jvm("jmio-core", "jmio core", examplesJar, coreMain));
+        }
+        all.add(ServerSpec.jvm("jmio-coroutines", "jmio coroutines", examplesJar, "io.jmio.examples.Main", "echo", "--api", "coroutines"));
+        all.add(ServerSpec.jvm("nio", "Java NIO Selector", null, "io.jmio.benchmarks.echo.NioEchoServer"));
+        all.add(ServerSpec.jvm("netty", "Netty epoll", null, "io.jmio.benchmarks.echo.NettyEchoServer"));
+        all.add(ServerSpec.jvm("ktor", "Ktor raw sockets", null, "io.jmio.benchmarks.echo.KtorEchoServerKt"));
+        return all;
     }
 
     /** The servers named by {@code ids}, in table order; the reference is always included. */
