@@ -10,13 +10,15 @@ import java.util.List;
 /** The echo server written three ways, behind one switch: what {@code echo --api} picks. */
 public final class EchoServers {
     /** The APIs, the default first. */
-    public static final List<String> APIS = List.of("coroutines", "core");
+    public static final List<String> APIS = List.of("coroutines", "core", "loop");
 
     private EchoServers() {}
 
     /**
-     * Starts the echo server written with {@code api}. Only the coroutine one uses more than one
-     * loop; the others are single-threaded, as mio's examples are.
+     * Starts the echo server written with {@code api}: {@code coroutines} ({@link CoroutineEcho}),
+     * {@code core} (a raw Poll loop, {@link CoreEchoServer}) or {@code loop} (EventLoop handlers,
+     * {@link LoopEchoServer}). Only the coroutine one uses more than one loop; the others are
+     * single-threaded, as mio's examples are.
      *
      * @throws IllegalArgumentException for an unknown API, or {@code threads != 1} for a single-loop one
      */
@@ -30,7 +32,14 @@ public final class EchoServers {
         if (threads != 1) {
             throw new IllegalArgumentException("echo --api " + api + " runs one loop; --threads is for --api coroutines");
         }
-        CoreEchoServer server = new CoreEchoServer(address);
+        if (api.equals("loop")) {
+            return adapt(LoopEchoServer.start(address));
+        }
+        return pollLoop(new CoreEchoServer(address));
+    }
+
+    /** The core-API server (mio style): its own Poll loop on one thread. */
+    private static RunningServer pollLoop(CoreEchoServer server) throws IOException {
         return PollLoopServer.start("jmio-echo", server.localAddress(), List.of(new PollLoopServer.Loop() {
             @Override
             public void run() throws IOException {
@@ -47,5 +56,25 @@ public final class EchoServers {
                 server.close();
             }
         }));
+    }
+
+    /** The EventLoop server already has a server's life cycle; only the type differs. */
+    private static RunningServer adapt(LoopEchoServer server) {
+        return new RunningServer() {
+            @Override
+            public InetSocketAddress localAddress() {
+                return server.localAddress();
+            }
+
+            @Override
+            public void stop() {
+                server.stop();
+            }
+
+            @Override
+            public void await() throws InterruptedException {
+                server.await();
+            }
+        };
     }
 }
