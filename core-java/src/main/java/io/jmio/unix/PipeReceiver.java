@@ -7,6 +7,7 @@ import io.jmio.internal.Fds;
 import io.jmio.sys.Linux;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ScatteringByteChannel;
 
 /**
  * The reading end of a {@link Pipe}.
@@ -25,7 +26,7 @@ import java.nio.ByteBuffer;
  * is idempotent, removes this end from any poll and makes later calls throw
  * {@link java.nio.channels.ClosedChannelException}.
  */
-public final class PipeReceiver extends IoSource implements AutoCloseable {
+public final class PipeReceiver extends IoSource implements ScatteringByteChannel, AutoCloseable {
     PipeReceiver(FdHandle handle) {
         super(handle, true);
     }

@@ -7,6 +7,7 @@ import io.jmio.internal.Fds;
 import io.jmio.sys.Linux;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 
 /**
  * The writing end of a {@link Pipe}.
@@ -24,7 +25,7 @@ import java.nio.ByteBuffer;
  * is idempotent, removes this end from any poll and makes later calls throw
  * {@link java.nio.channels.ClosedChannelException}.
  */
-public final class PipeSender extends IoSource implements AutoCloseable {
+public final class PipeSender extends IoSource implements GatheringByteChannel, AutoCloseable {
     PipeSender(FdHandle handle) {
         super(handle, true);
     }

@@ -9,6 +9,9 @@ import io.jmio.sys.Linux;
 import java.io.IOException;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
+import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.file.Path;
 
 /**
@@ -44,7 +47,8 @@ import java.nio.file.Path;
  *       throws {@link java.nio.channels.ClosedChannelException} without reaching the kernel.</li>
  * </ul>
  */
-public final class UnixStream extends IoSource implements AutoCloseable {
+public final class UnixStream extends IoSource
+        implements ByteChannel, ScatteringByteChannel, GatheringByteChannel, AutoCloseable {
     UnixStream(FdHandle handle) {
         super(handle, true);
     }

@@ -1,0 +1,85 @@
+package io.jmio.coroutines
+
+import io.jmio.EventLoop
+import io.jmio.coroutines.internal.SocketIo
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.RejectedExecutionException
+import java.util.concurrent.TimeUnit
+import kotlin.coroutines.CoroutineContext
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Delay
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.DisposableHandle
+import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.cancel
+
+/**
+ * Runs coroutines on a jmio [EventLoop]'s thread, and times `delay`, `withTimeout` and
+ * `withTimeoutOrNull` with the loop's own timers (no kotlinx DefaultExecutor thread).
+ *
+ * ```kotlin
+ * val loop = EventLoop.open()
+ * val dispatcher = EventLoopDispatcher(loop)
+ * thread { loop.run() }
+ * CoroutineScope(dispatcher).launch {
+ *     delay(10)           // a loop timer
+ *     val conn = TcpStream.connect(InetSocketAddress("127.0.0.1", 7000))
+ * }
+ * ```
+ *
+ * A coroutine resumed on the loop thread runs there at once, with no queue hop
+ * ([isDispatchNeeded] is false on the loop thread); from any other thread it is queued with
+ * [EventLoop.execute], which wakes the loop at most once per sleep. Usually you don't build one:
+ * [runEventLoop] and [EventLoopGroup] do.
+ *
+ * Once the loop shuts down, work dispatched to it is refused: the coroutine is cancelled and its
+ * cleanup runs on [Dispatchers.IO], as kotlinx's own dispatchers do when they reject work.
+ */
+@OptIn(InternalCoroutinesApi::class)
+public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatcher(), Delay {
+    private val sockets: MutableSet<SocketIo> = ConcurrentHashMap.newKeySet()
+
+    override fun isDispatchNeeded(context: CoroutineContext): Boolean = !loop.inEventLoop()
+
+    override fun dispatch(context: CoroutineContext, block: Runnable) {
+        try {
+            loop.execute(block)
+        } catch (e: RejectedExecutionException) {
+            context.cancel(CancellationException("jmio event loop is shut down", e))
+            Dispatchers.IO.dispatch(context, block)
+        }
+    }
+
+    @OptIn(ExperimentalCoroutinesApi::class)
+    override fun scheduleResumeAfterDelay(timeMillis: Long, continuation: CancellableContinuation<Unit>) {
+        val timeout = loop.schedule(
+            { with(continuation) { this@EventLoopDispatcher.resumeUndispatched(Unit) } },
+            timeMillis.coerceAtLeast(0),
+            TimeUnit.MILLISECONDS,
+        )
+        continuation.invokeOnCancellation { timeout.cancel() }
+    }
+
+    override fun invokeOnTimeout(timeMillis: Long, block: Runnable, context: CoroutineContext): DisposableHandle {
+        val timeout = loop.schedule(block, timeMillis.coerceAtLeast(0), TimeUnit.MILLISECONDS)
+        return DisposableHandle { timeout.cancel() }
+    }
+
+    internal fun track(io: SocketIo) {
+        sockets.add(io)
+    }
+
+    internal fun untrack(io: SocketIo) {
+        sockets.remove(io)
+    }
+
+    /** Closes every socket still registered through this dispatcher (waiters get AsynchronousCloseException). */
+    internal fun closeSockets() {
+        for (io in sockets.toList()) io.close()
+    }
+
+    override fun toString(): String = "EventLoopDispatcher($loop)"
+}

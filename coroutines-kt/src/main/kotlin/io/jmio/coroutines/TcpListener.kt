@@ -1,0 +1,93 @@
+package io.jmio.coroutines
+
+import io.jmio.Interest
+import io.jmio.coroutines.internal.IoAttempt
+import io.jmio.coroutines.internal.SocketIo
+import java.net.InetSocketAddress
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+import io.jmio.net.TcpListener as CoreTcpListener
+
+/**
+ * A TCP listening socket whose [accept] suspends until a connection arrives.
+ *
+ * ```kotlin
+ * runEventLoop {
+ *     TcpListener.bind(InetSocketAddress("127.0.0.1", 0)).use { server ->
+ *         server.incoming().collect { conn -> launch { conn.use { serve(it) } } }
+ *     }
+ * }
+ * ```
+ *
+ * Accepted streams register with the listener's event loop. Cancelling a coroutine suspended in
+ * [accept] resumes it with `CancellationException` and leaves the listener usable; [close] from any
+ * thread resumes it with `AsynchronousCloseException`.
+ */
+public class TcpListener internal constructor(
+    /** The underlying non-blocking listener, for options and [CoreTcpListener.localAddress]. */
+    public val socket: CoreTcpListener,
+    private val dispatcher: EventLoopDispatcher,
+) : AutoCloseable {
+    private val io = SocketIo(dispatcher, socket, socket, Interest.READABLE, ReadinessOnly)
+
+    /** The address this listener is bound to (with the actual port when bound to port 0). */
+    public val localAddress: InetSocketAddress get() = socket.localAddress()
+
+    /** Accepts the next connection, suspending until one is pending. */
+    public suspend fun accept(): TcpStream {
+        while (true) {
+            val accepted = socket.accept()
+            if (accepted != null) return TcpStream.adopt(accepted, dispatcher)
+            io.read.awaitReady()
+        }
+    }
+
+    /**
+     * The accepted connections, one per emission, until the collector stops or the listener
+     * closes. A connection that the collector does not take (because it was cancelled) is closed.
+     */
+    public fun incoming(): Flow<TcpStream> = flow {
+        while (true) {
+            val conn = accept()
+            try {
+                emit(conn)
+            } catch (e: Throwable) {
+                conn.close()
+                throw e
+            }
+        }
+    }
+
+    /** Stops listening; a coroutine suspended in [accept] resumes with `AsynchronousCloseException`. */
+    override fun close() {
+        io.close()
+    }
+
+    override fun toString(): String = "TcpListener($socket)"
+
+    public companion object {
+        /**
+         * Binds a listener (SO_REUSEADDR, backlog [backlog]) registered with the caller's event
+         * loop, or jmio's default loop when the caller runs on another dispatcher.
+         *
+         * @throws java.net.BindException if the address is taken
+         */
+        public suspend fun bind(address: InetSocketAddress, backlog: Int = 1024): TcpListener =
+            adopt(CoreTcpListener.bind(address, backlog), currentDispatcher())
+
+        /** Wraps a listener made with core options (for example SO_REUSEPORT through `TcpSocket`). */
+        public suspend fun from(listener: CoreTcpListener): TcpListener = adopt(listener, currentDispatcher())
+
+        internal fun adopt(listener: CoreTcpListener, dispatcher: EventLoopDispatcher): TcpListener = try {
+            TcpListener(listener, dispatcher)
+        } catch (e: Throwable) {
+            listener.close()
+            throw e
+        }
+    }
+}
+
+/** For waiters that only need readiness and retry the syscall themselves. */
+internal object ReadinessOnly : IoAttempt {
+    override fun attempt(op: Int, direction: io.jmio.coroutines.internal.IoDirection): Any? = Unit
+}

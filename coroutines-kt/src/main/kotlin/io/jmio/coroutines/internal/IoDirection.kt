@@ -1,0 +1,255 @@
+package io.jmio.coroutines.internal
+
+import java.nio.ByteBuffer
+import java.nio.channels.AsynchronousCloseException
+import java.util.concurrent.atomic.AtomicReference
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.intercepted
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.DisposableHandle
+import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.Job
+
+/** What a parked waiter asks the loop thread to do once its direction is ready. */
+internal fun interface IoAttempt {
+    /** Performs [op] for [direction]'s parked arguments: a result, or [WOULD_BLOCK] to keep waiting. */
+    fun attempt(op: Int, direction: IoDirection): Any?
+}
+
+/** Returned by an [IoAttempt] that found the socket not ready after all (a spurious event). */
+internal val WOULD_BLOCK: Any = Marker("WOULD_BLOCK")
+
+/**
+ * One direction (read or write) of a registered socket: its edge-triggered readiness and at most one
+ * parked coroutine. Internal.
+ *
+ * The socket is registered once, for both directions; nothing is re-registered per suspension.
+ * `state` is one of:
+ * - `null`: idle, no readiness seen since it was last consumed;
+ * - [READY]: an edge arrived while nobody waited (the next waiter retries at once);
+ * - a [Continuation]: a coroutine is parked, with its operation in [op] and the buffer fields;
+ * - [CLAIMED] / [CANCEL_REQUESTED]: the loop thread is performing the parked operation (and a
+ *   cancellation arrived meanwhile);
+ * - [CLOSED]: the socket is closed.
+ *
+ * A parked coroutine is its caller's own continuation (captured with
+ * `suspendCoroutineUninterceptedOrReturn`), and on an edge the loop thread performs the syscall
+ * itself and resumes that continuation with the result. So a read that waits allocates nothing:
+ * no `CancellableContinuation`, no frame of its own. Cancellation is therefore ours to handle: a
+ * handler is installed once per (direction, job) pair, not per suspension, and races with the
+ * edge through compare-and-set on `state`, so exactly one of them resumes the coroutine.
+ */
+internal class IoDirection(private val io: IoAttempt, private val name: String) {
+    private val state = AtomicReference<Any?>(null)
+
+    /** The parked operation and its arguments, published by the compare-and-set that parks. */
+    var op: Int = 0
+        private set
+    var buffer: ByteBuffer? = null
+        private set
+    var buffers: Array<out ByteBuffer>? = null
+        private set
+
+    @Volatile private var boundJob: Job? = null
+    private var cancelHandle: DisposableHandle? = null
+
+    /** Forgets an unconsumed edge before a fresh attempt, so that a stale one costs no extra syscall. */
+    fun clearReady() {
+        if (state.get() === READY) state.compareAndSet(READY, null)
+    }
+
+    /**
+     * Parks the caller until [op] on [buffer] (or [buffers]) succeeds, or returns its result at
+     * once if an edge arrived since the caller's last attempt. Call as the tail call of a suspend
+     * function, after an attempt that would have blocked.
+     */
+    suspend fun awaitInt(op: Int, buffer: ByteBuffer): Int = suspendCoroutineUninterceptedOrReturn { cont ->
+        @Suppress("UNCHECKED_CAST")
+        park(op, buffer, null, cont as Continuation<Any?>)
+    }
+
+    suspend fun awaitLong(op: Int, buffers: Array<out ByteBuffer>): Long = suspendCoroutineUninterceptedOrReturn { cont ->
+        @Suppress("UNCHECKED_CAST")
+        park(op, null, buffers, cont as Continuation<Any?>)
+    }
+
+    /** Parks the caller until this direction reports readiness (or returns at once if it has since the last attempt). */
+    suspend fun awaitReady(): Unit = suspendCoroutineUninterceptedOrReturn { cont ->
+        @Suppress("UNCHECKED_CAST")
+        park(OP_READY, null, null, cont as Continuation<Any?>)
+    }
+
+    private fun park(op: Int, buffer: ByteBuffer?, buffers: Array<out ByteBuffer>?, cont: Continuation<Any?>): Any? {
+        val job = cont.context[Job]
+        if (job != null) {
+            bindCancellation(job)
+            if (!job.isActive) throw job.cancellationCause()
+        }
+        while (true) {
+            val s = state.get()
+            when {
+                s === READY -> if (state.compareAndSet(READY, null)) {
+                    publish(op, buffer, buffers)
+                    val result = io.attempt(op, this)
+                    if (result !== WOULD_BLOCK) {
+                        clearArguments()
+                        return result
+                    }
+                }
+                s == null -> {
+                    // The arguments belong to whoever owns the slot: publish them only when it is free
+                    // (the compare-and-set below makes them visible to the loop thread).
+                    publish(op, buffer, buffers)
+                    if (state.compareAndSet(null, cont)) {
+                        // A cancellation that ran before we parked found nothing to resume: look again.
+                        if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
+                            clearArguments()
+                            throw job.cancellationCause()
+                        }
+                        return COROUTINE_SUSPENDED
+                    }
+                }
+                s === CLOSED -> throw AsynchronousCloseException()
+                // Another coroutine is parked here; its arguments stay untouched.
+                else -> throw IllegalStateException("another coroutine is already waiting to $name on this socket")
+            }
+        }
+    }
+
+    private fun publish(op: Int, buffer: ByteBuffer?, buffers: Array<out ByteBuffer>?) {
+        this.op = op
+        this.buffer = buffer
+        this.buffers = buffers
+    }
+
+    /** Called on the loop thread when an event reports this direction ready (or in error). */
+    fun onReady() {
+        while (true) {
+            val s = state.get()
+            when {
+                s == null -> if (state.compareAndSet(null, READY)) return
+                s is Continuation<*> -> if (state.compareAndSet(s, CLAIMED)) {
+                    @Suppress("UNCHECKED_CAST")
+                    complete(s as Continuation<Any?>)
+                    return
+                }
+                else -> return // READY already, CLOSED, or being completed
+            }
+        }
+    }
+
+    private fun complete(cont: Continuation<Any?>) {
+        val result = try {
+            io.attempt(op, this)
+        } catch (e: Throwable) {
+            Failure(e)
+        }
+        if (result === WOULD_BLOCK) {
+            if (state.compareAndSet(CLAIMED, cont)) return // spurious: stay parked
+            // Cancelled or closed while we looked: settle it now.
+            val s = state.get()
+            state.set(if (s === CLOSED_WHILE_CLAIMED) CLOSED else null)
+            clearArguments()
+            cont.intercepted().resumeWithException(
+                if (s === CLOSED_WHILE_CLAIMED) AsynchronousCloseException() else cont.context[Job]!!.cancellationCause()
+            )
+            return
+        }
+        // The operation completed: deliver its result even if a cancellation arrived meanwhile, so
+        // no byte is lost; the coroutine sees the cancellation at its next suspension.
+        val after = state.get()
+        state.set(if (after === CLOSED_WHILE_CLAIMED) CLOSED else null)
+        clearArguments()
+        if (result is Failure) cont.intercepted().resumeWithException(result.error)
+        else cont.intercepted().resume(result)
+    }
+
+    private fun onCancelled(job: Job) {
+        while (true) {
+            val s = state.get()
+            when {
+                s is Continuation<*> -> {
+                    if (s.context[Job] !== job) return
+                    if (state.compareAndSet(s, null)) {
+                        clearArguments()
+                        s.intercepted().resumeWithException(job.cancellationCause())
+                        return
+                    }
+                }
+                s === CLAIMED -> if (state.compareAndSet(CLAIMED, CANCEL_REQUESTED)) return
+                else -> return
+            }
+        }
+    }
+
+    /** Closes this direction: a parked coroutine resumes with [AsynchronousCloseException]. */
+    fun close() {
+        while (true) {
+            val s = state.get()
+            when {
+                s === CLOSED || s === CLOSED_WHILE_CLAIMED -> break
+                s === CLAIMED || s === CANCEL_REQUESTED -> if (state.compareAndSet(s, CLOSED_WHILE_CLAIMED)) break
+                s is Continuation<*> -> if (state.compareAndSet(s, CLOSED)) {
+                    clearArguments()
+                    s.intercepted().resumeWithException(AsynchronousCloseException())
+                    break
+                }
+                else -> if (state.compareAndSet(s, CLOSED)) break
+            }
+        }
+        synchronized(this) {
+            cancelHandle?.dispose()
+            cancelHandle = null
+            boundJob = null
+        }
+    }
+
+    @OptIn(InternalCoroutinesApi::class)
+    private fun bindCancellation(job: Job) {
+        if (boundJob === job) return
+        synchronized(this) {
+            if (boundJob === job || state.get() === CLOSED) return
+            cancelHandle?.dispose()
+            boundJob = job
+            cancelHandle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false) { onCancelled(job) }
+        }
+    }
+
+    private fun clearArguments() {
+        buffer = null
+        buffers = null
+    }
+
+    private class Failure(@JvmField val error: Throwable)
+
+    private companion object {
+        val READY = Marker("READY")
+        val CLAIMED = Marker("CLAIMED")
+        val CANCEL_REQUESTED = Marker("CANCEL_REQUESTED")
+        val CLOSED = Marker("CLOSED")
+        val CLOSED_WHILE_CLAIMED = Marker("CLOSED_WHILE_CLAIMED")
+    }
+}
+
+internal class Marker(private val name: String) {
+    override fun toString(): String = name
+}
+
+@OptIn(InternalCoroutinesApi::class)
+internal fun Job.cancellationCause(): CancellationException = getCancellationException()
+
+/**
+ * Repeats [attempt] (null: it would block) until it succeeds, waiting for this direction's
+ * readiness in between. For calls that allocate anyway (datagrams with addresses, accept).
+ */
+internal suspend inline fun <T : Any> IoDirection.untilReady(attempt: () -> T?): T {
+    while (true) {
+        clearReady()
+        attempt()?.let { return it }
+        awaitReady()
+    }
+}
