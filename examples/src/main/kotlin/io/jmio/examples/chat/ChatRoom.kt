@@ -3,6 +3,7 @@ package io.jmio.examples.chat
 import kotlinx.coroutines.CompletableJob
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.channels.ReceiveChannel
 
 /**
  * A chat room's members and the routing of their lines, without I/O: the classic mio tutorial's
@@ -36,16 +37,20 @@ class ChatRoom(private val outboxCapacity: Int = DEFAULT_OUTBOX_CAPACITY) {
         var name: String = name
             internal set
 
+        internal val queue = Channel<ByteArray>(capacity)
+
         /** Lines for this member, each ending in `\n`; closed when the member leaves or is dropped. */
-        val outbox: Channel<ByteArray> = Channel(capacity)
+        val outbox: ReceiveChannel<ByteArray> get() = queue
 
         /** Set when the room dropped this member for falling behind: what to tell it, if possible. */
         @Volatile
         var dropped: String? = null
             internal set
 
+        internal val dropSignal: CompletableJob = Job()
+
         /** Completes when the room drops this member: its connection should stop at once. */
-        val droppedSignal: CompletableJob = Job()
+        val droppedSignal: Job get() = dropSignal
 
         override fun toString(): String = "Member($name)"
     }
@@ -99,7 +104,7 @@ class ChatRoom(private val outboxCapacity: Int = DEFAULT_OUTBOX_CAPACITY) {
     /** Removes [member] (idempotent) and tells the others; its outbox closes after what is queued. */
     fun leave(member: Member): Unit = synchronized(this) {
         if (members.remove(member)) {
-            member.outbox.close()
+            member.queue.close()
             broadcast(null, "* ${member.name} left")
         }
     }
@@ -109,20 +114,20 @@ class ChatRoom(private val outboxCapacity: Int = DEFAULT_OUTBOX_CAPACITY) {
 
     private fun broadcast(except: Member?, line: String) {
         val bytes = (line + "\n").toByteArray()
-        val behind = members.filter { it !== except && it.outbox.trySend(bytes).isFailure }
+        val behind = members.filter { it !== except && it.queue.trySend(bytes).isFailure }
         behind.forEach(::drop)
     }
 
     private fun send(member: Member, line: String) {
-        if (member.outbox.trySend((line + "\n").toByteArray()).isFailure) drop(member)
+        if (member.queue.trySend((line + "\n").toByteArray()).isFailure) drop(member)
     }
 
     /** A member whose outbox is full: out of the room, with a reason its writer tries to send. */
     private fun drop(member: Member) {
         if (!members.remove(member)) return
         member.dropped = "* disconnected: you fell more than $outboxCapacity lines behind\n"
-        member.outbox.close()
-        member.droppedSignal.complete()
+        member.queue.close()
+        member.dropSignal.complete()
         broadcast(null, "* ${member.name} was disconnected (too slow)")
     }
 

@@ -4,6 +4,7 @@ import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
 import io.jmio.examples.server.shutdownAndDrain
 import java.net.InetSocketAddress
+import java.net.SocketTimeoutException
 import java.nio.ByteBuffer
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.NonCancellable
@@ -12,7 +13,6 @@ import kotlinx.coroutines.channels.ReceiveChannel
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.coroutines.yield
 
@@ -47,12 +47,12 @@ object ChatServer {
                 room.leave(member) // the writer sends what is queued, then the connection closes
             }
             conn.shutdownAndDrain(ByteBuffer.allocate(MAX_LINE))
-        } catch (dropped: CancellationException) {
+        } catch (cancelled: CancellationException) {
             member.dropped?.let { goodbye ->
                 // Best effort: its socket buffer is probably full, which is why it was dropped.
                 withContext(NonCancellable) { withTimeoutOrNull(500) { conn.write(ByteBuffer.wrap(goodbye.toByteArray())) } }
             }
-            throw dropped
+            throw cancelled
         } finally {
             room.leave(member)
         }
@@ -97,7 +97,8 @@ object ChatServer {
                 if (next.size <= buffer.remaining()) buffer.put(next) else carried = next
             }
             buffer.flip()
-            withTimeout(WRITE_TIMEOUT_MILLIS) { conn.writeFully(buffer) }
+            withTimeoutOrNull(WRITE_TIMEOUT_MILLIS) { conn.writeFully(buffer) }
+                ?: throw SocketTimeoutException("no progress writing to the client for $WRITE_TIMEOUT_MILLIS ms")
         }
     }
 }

@@ -72,7 +72,7 @@ class TcpProxy(
     private class Pump(bufferSize: Int) {
         private val buffer: ByteBuffer = ByteBuffer.allocateDirect(bufferSize)
 
-        @Volatile
+        /** Read by the log line once both pumps (coroutines on the same loop) are done. */
         var bytes = 0L
             private set
 

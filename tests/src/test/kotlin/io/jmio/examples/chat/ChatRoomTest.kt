@@ -80,7 +80,8 @@ class ChatRoomTest : FunSpec({
         room.size shouldBe 2
         slow.dropped!! shouldStartWith "* disconnected: you fell more than 8 lines behind"
         slow.droppedSignal.isCompleted shouldBe true
-        slow.outbox.isClosedForSend shouldBe true
+        slow.received().size shouldBe 8 // what was queued when it fell behind
+        slow.outbox.isClosedForReceive shouldBe true
         room.say(talker, "after")
         fast.received() shouldContainExactly listOf("guest3: after")
         talker.received().drop(1) shouldContainExactly listOf("* guest2 was disconnected (too slow)")
