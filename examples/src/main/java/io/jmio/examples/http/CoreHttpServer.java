@@ -4,9 +4,9 @@ import io.jmio.Event;
 import io.jmio.Events;
 import io.jmio.Interest;
 import io.jmio.Poll;
-import io.jmio.Waker;
 import io.jmio.examples.server.PollLoopServer;
 import io.jmio.examples.server.ReusePort;
+import io.jmio.examples.server.StopSignal;
 import io.jmio.net.TcpListener;
 import io.jmio.net.TcpStream;
 import java.io.IOException;
@@ -34,7 +34,7 @@ public final class CoreHttpServer implements PollLoopServer.Loop {
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Poll poll;
-    private final Waker waker;
+    private final StopSignal stop;
     private final TcpListener listener;
     private final HttpDate date;
     private final long idleNanos;
@@ -43,7 +43,6 @@ public final class CoreHttpServer implements PollLoopServer.Loop {
     private int[] freeSlots = new int[64];
     private int freeCount;
     private int used;
-    private volatile boolean stopped;
 
     private CoreHttpServer(TcpListener listener, HttpDate date, long idleMillis) throws IOException {
         this.listener = listener;
@@ -51,7 +50,7 @@ public final class CoreHttpServer implements PollLoopServer.Loop {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
         this.poll = Poll.open();
         try {
-            this.waker = new Waker(poll.registry(), WAKER);
+            this.stop = new StopSignal(poll.registry(), WAKER);
             poll.registry().register(listener, LISTENER, Interest.READABLE);
         } catch (IOException | RuntimeException e) {
             poll.close();
@@ -79,7 +78,7 @@ public final class CoreHttpServer implements PollLoopServer.Loop {
     @Override
     public void run() throws IOException {
         long nextSweep = System.nanoTime() + SWEEP_INTERVAL_NANOS;
-        while (!stopped) {
+        while (!stop.isRequested()) {
             poll.poll(events, TimeUnit.NANOSECONDS.toMillis(SWEEP_INTERVAL_NANOS));
             long now = System.nanoTime();
             for (int i = 0; i < events.size(); i++) {
@@ -160,12 +159,7 @@ public final class CoreHttpServer implements PollLoopServer.Loop {
 
     @Override
     public void stop() {
-        stopped = true;
-        try {
-            waker.wake();
-        } catch (IOException closedAlready) {
-            // The loop has already closed its Poll: nothing left to wake.
-        }
+        stop.request();
     }
 
     @Override
@@ -176,7 +170,7 @@ public final class CoreHttpServer implements PollLoopServer.Loop {
             }
         }
         listener.close();
-        waker.close();
+        stop.close();
         poll.close();
     }
 }

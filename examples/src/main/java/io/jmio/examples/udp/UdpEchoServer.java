@@ -4,9 +4,9 @@ import io.jmio.Event;
 import io.jmio.Events;
 import io.jmio.Interest;
 import io.jmio.Poll;
-import io.jmio.Waker;
 import io.jmio.examples.server.PollLoopServer;
 import io.jmio.examples.server.ReusePort;
+import io.jmio.examples.server.StopSignal;
 import io.jmio.net.UdpSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,18 +36,17 @@ public final class UdpEchoServer implements PollLoopServer.Loop {
 
     private final UdpSocket socket;
     private final Poll poll;
-    private final Waker waker;
+    private final StopSignal stop;
     private final Events events = Events.withCapacity(16);
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM);
     /** The sender of the datagram in {@link #buffer} that could not be echoed yet, or null. */
     private InetSocketAddress unsentTo;
-    private volatile boolean stopped;
 
     private UdpEchoServer(UdpSocket socket) throws IOException {
         this.socket = socket;
         this.poll = Poll.open();
         try {
-            this.waker = new Waker(poll.registry(), WAKER);
+            this.stop = new StopSignal(poll.registry(), WAKER);
             poll.registry().register(socket, SOCKET, Interest.READABLE.add(Interest.WRITABLE));
         } catch (IOException | RuntimeException e) {
             poll.close();
@@ -72,7 +71,7 @@ public final class UdpEchoServer implements PollLoopServer.Loop {
 
     @Override
     public void run() throws IOException {
-        while (!stopped) {
+        while (!stop.isRequested()) {
             poll.poll(events, -1);
             for (int i = 0; i < events.size(); i++) {
                 Event event = events.get(i);
@@ -108,18 +107,13 @@ public final class UdpEchoServer implements PollLoopServer.Loop {
 
     @Override
     public void stop() {
-        stopped = true;
-        try {
-            waker.wake();
-        } catch (IOException closedAlready) {
-            // The loop has already closed its Poll: nothing left to wake.
-        }
+        stop.request();
     }
 
     @Override
     public void close() {
         socket.close();
-        waker.close();
+        stop.close();
         poll.close();
     }
 }
