@@ -58,7 +58,7 @@ final class Examples {
                     Examples::http),
             new Example("kv", "in-memory key-value server speaking RESP2 (redis-cli, redis-benchmark)",
                     List.of(host(), port(6380), threads(), integer("max-bulk", "BYTES", "largest value or argument",
-                            KvSession.DEFAULT_MAX_BULK, 1, KvSession.MAX_REQUEST - 64 * 1024)),
+                            KvSession.DEFAULT_MAX_BULK, 1, KvSession.MAX_BULK_LIMIT)),
                     options -> Serve.untilSignalled(new KvServer(new Store(), options.longValue("max-bulk"))
                             .start(options.address(), options.threads()))),
             new Example("udp-echo", "UDP echo server: sends each datagram back to its sender",

@@ -41,7 +41,7 @@ fun requireTool(tool: String) {
 /** Reads [stream] to the end on a daemon thread; [text] waits for it. */
 private class Drain(stream: InputStream, name: String) {
     private val bytes = java.io.ByteArrayOutputStream()
-    private val reader = thread(name = name, isDaemon = true) { stream.use { it.copyTo(bytes) } }
+    val reader = thread(name = name, isDaemon = true) { stream.use { it.copyTo(bytes) } }
 
     fun bytes(within: Duration): ByteArray {
         reader.join(within.inWholeMilliseconds)
@@ -60,18 +60,33 @@ fun runClient(vararg command: String, stdin: ByteArray = ByteArray(0), timeout: 
     val process = ProcessBuilder(*command).start()
     val out = Drain(process.inputStream, "${command[0]}-stdout")
     val err = Drain(process.errorStream, "${command[0]}-stderr")
-    thread(name = "${command[0]}-stdin", isDaemon = true) {
+    val input = thread(name = "${command[0]}-stdin", isDaemon = true) {
         try {
             process.outputStream.use { it.write(stdin) }
         } catch (closedEarly: java.io.IOException) {
             // the client stopped reading its input; its output tells what happened
         }
     }
-    if (!process.waitFor(timeout.inWholeMilliseconds, TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
-        error("${command.joinToString(" ")} did not finish within $timeout:\n${out.text(1.seconds)}\n${err.text(1.seconds)}")
+    try {
+        if (!process.waitFor(timeout.inWholeMilliseconds, TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+            error("${command.joinToString(" ")} did not finish within $timeout:\n${out.text(1.seconds)}\n${err.text(1.seconds)}")
+        }
+        return CommandResult(process.exitValue(), out.bytes(10.seconds), err.text(10.seconds))
+    } finally {
+        release(process, input, out.reader, err.reader)
     }
-    return CommandResult(process.exitValue(), out.bytes(10.seconds), err.text(10.seconds))
+}
+
+/**
+ * Once [process] has ended: waits (bounded) for the threads serving its pipes and closes all
+ * three, so that none of its fds outlives the test (the JDK would close some later, on its own
+ * thread, under the feet of a test that counts fds).
+ */
+private fun release(process: Process, vararg threads: Thread) {
+    if (process.isAlive) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+    threads.forEach { it.join(10_000) }
+    listOf(process.outputStream, process.inputStream, process.errorStream).forEach { runCatching { it.close() } }
 }
 
 /** A client process we talk to line by line (socat, say): lines it prints arrive in a queue. */
@@ -79,12 +94,13 @@ class LineClient(vararg command: String) : AutoCloseable {
     private val process: Process
     private val lines = LinkedBlockingQueue<String>()
     private val err: Drain
+    private val reader: Thread
 
     init {
         requireTool(command[0])
         process = ProcessBuilder(*command).start()
         err = Drain(process.errorStream, "${command[0]}-stderr")
-        thread(name = "${command[0]}-lines", isDaemon = true) {
+        reader = thread(name = "${command[0]}-lines", isDaemon = true) {
             process.inputStream.bufferedReader().useLines { all -> all.forEach { lines.put(it) } }
         }
     }
@@ -121,7 +137,8 @@ class LineClient(vararg command: String) : AutoCloseable {
 
     override fun close() {
         process.destroy()
-        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+        process.waitFor(10, TimeUnit.SECONDS)
+        release(process, reader, err.reader)
     }
 }
 
@@ -131,6 +148,7 @@ class ExampleProcess(vararg args: String, jar: File? = null) : AutoCloseable {
     private val stderrLines = LinkedBlockingQueue<String>()
     private val stderrAll = StringBuffer()
     private val stdout: Drain
+    private val stderrReader: Thread
 
     init {
         val java = File(System.getProperty("java.home"), "bin/java").path
@@ -139,7 +157,7 @@ class ExampleProcess(vararg args: String, jar: File? = null) : AutoCloseable {
         val command = listOf(java, "-Xmx256m") + nativeAccess + launch + args
         process = SigInt.withDefaultDisposition { ProcessBuilder(command).start() }
         stdout = Drain(process.inputStream, "example-stdout")
-        thread(name = "example-stderr", isDaemon = true) {
+        stderrReader = thread(name = "example-stderr", isDaemon = true) {
             process.errorStream.bufferedReader().useLines { all ->
                 all.forEach {
                     stderrAll.append(it).append('\n')
@@ -182,11 +200,7 @@ class ExampleProcess(vararg args: String, jar: File? = null) : AutoCloseable {
 
     fun stdout(within: Duration = 10.seconds): String = stdout.text(within)
 
-    override fun close() {
-        if (process.isAlive) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
-        }
-    }
+    override fun close() = release(process, stdout.reader, stderrReader)
 }
 
 /**

@@ -31,6 +31,8 @@ public final class KvSession {
     public static final int MAX_REQUEST = 1 << 30;
     /** The bulk limit Redis uses by default (proto-max-bulk-len). */
     public static final long DEFAULT_MAX_BULK = 512L * 1024 * 1024;
+    /** The largest bulk limit a session takes: a request with such a bulk must still fit {@link #MAX_REQUEST}. */
+    public static final long MAX_BULK_LIMIT = MAX_REQUEST - RespParser.MAX_LINE;
     private static final int INPUT_SIZE = 16 * 1024;
     private static final AtomicLong CLIENT_IDS = new AtomicLong();
 
@@ -50,11 +52,11 @@ public final class KvSession {
     /**
      * A session on {@code store} that accepts bulk arguments of up to {@code maxBulk} bytes.
      *
-     * @throws IllegalArgumentException unless {@code 1 <= maxBulk <= MAX_REQUEST - 64 KiB}
+     * @throws IllegalArgumentException unless {@code 1 <= maxBulk <= MAX_BULK_LIMIT}
      */
     public KvSession(Store store, long maxBulk) {
-        if (maxBulk < 1 || maxBulk > MAX_REQUEST - RespParser.MAX_LINE) {
-            throw new IllegalArgumentException("maxBulk must be in [1, " + (MAX_REQUEST - RespParser.MAX_LINE) + "]: " + maxBulk);
+        if (maxBulk < 1 || maxBulk > MAX_BULK_LIMIT) {
+            throw new IllegalArgumentException("maxBulk must be in [1, " + MAX_BULK_LIMIT + "]: " + maxBulk);
         }
         this.store = store;
         this.maxBulk = maxBulk;
