@@ -1,0 +1,69 @@
+package io.jmio.examples.server
+
+import io.jmio.coroutines.EventLoopGroup
+import io.jmio.coroutines.TcpServer
+import io.jmio.coroutines.TcpStream
+import io.jmio.coroutines.serveTcp
+import java.net.InetSocketAddress
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.job
+import kotlinx.coroutines.runBlocking
+
+/**
+ * A TCP server on coroutines: [threads] event loops, each with its own SO_REUSEPORT listener, and
+ * a coroutine per connection running the handler. What every coroutine example is built on.
+ *
+ * ```kotlin
+ * CoroutineServer.start(InetSocketAddress("127.0.0.1", 0), threads = 2) { conn ->
+ *     val buffer = ByteBuffer.allocateDirect(16 * 1024)
+ *     while (conn.read(buffer) >= 0) { buffer.flip(); conn.writeFully(buffer); buffer.clear() }
+ * }.use { server -> println(server.localAddress()) }
+ * ```
+ *
+ * [stop] cancels the listeners and every connection's coroutine; [await] then waits for them and
+ * closes the loops, which closes any socket still open.
+ */
+class CoroutineServer private constructor(
+    private val group: EventLoopGroup,
+    private val scope: CoroutineScope,
+    private val server: TcpServer,
+) : RunningServer {
+    override fun localAddress(): InetSocketAddress = server.localAddress
+
+    override fun stop() {
+        scope.cancel()
+    }
+
+    override fun await() {
+        runBlocking { scope.coroutineContext.job.join() }
+        group.close()
+    }
+
+    companion object {
+        /**
+         * Binds [address] on [threads] loops and serves each connection with [handler]. [background]
+         * starts work that lives as long as the server (a timer, say) in the server's scope, on loop 0.
+         *
+         * @throws java.net.BindException if the address is taken
+         */
+        fun start(
+            address: InetSocketAddress,
+            threads: Int,
+            background: CoroutineScope.() -> Unit = {},
+            handler: suspend CoroutineScope.(TcpStream) -> Unit,
+        ): CoroutineServer {
+            val group = EventLoopGroup(threads)
+            try {
+                val scope = CoroutineScope(SupervisorJob() + group[0])
+                val server = scope.serveTcp(group, address, handler = handler)
+                scope.background()
+                return CoroutineServer(group, scope, server)
+            } catch (e: Throwable) {
+                group.close()
+                throw e
+            }
+        }
+    }
+}
