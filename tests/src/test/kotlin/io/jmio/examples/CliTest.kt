@@ -1,5 +1,6 @@
 package io.jmio.examples
 
+import io.jmio.examples.server.Serve
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -70,6 +71,16 @@ class CliTest : FunSpec({
                 result.stdout shouldBe ""
             }
         }
+    }
+
+    test("addresses print as clients write them: IPv6 short and in brackets") {
+        val at = { host: String -> Serve.format(java.net.InetSocketAddress(java.net.InetAddress.getByName(host), 7000)) }
+        at("127.0.0.1") shouldBe "127.0.0.1:7000"
+        at("::1") shouldBe "[::1]:7000"
+        at("::") shouldBe "[::]:7000"
+        at("fe80::1:0:0:2") shouldBe "[fe80::1:0:0:2]:7000"
+        at("2001:db8:0:0:1:0:0:1") shouldBe "[2001:db8::1:0:0:1]:7000"
+        at("2001:db8:1:2:3:4:5:6") shouldBe "[2001:db8:1:2:3:4:5:6]:7000"
     }
 
     test("a server that cannot bind reports why and exits 1") {

@@ -30,7 +30,36 @@ public final class Serve {
     /** {@code 127.0.0.1:7000}, or {@code [::1]:7000} for IPv6. */
     public static String format(InetSocketAddress address) {
         String host = address.getAddress().getHostAddress();
-        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
+        return (address.getAddress() instanceof Inet6Address ? "[" + compress(host) + "]" : host) + ":" + address.getPort();
+    }
+
+    /**
+     * The short form of the JDK's full IPv6 text (RFC 5952): {@code 0:0:0:0:0:0:0:1} becomes
+     * {@code ::1}, the longest run of two or more zero groups giving way to {@code ::}.
+     */
+    static String compress(String full) {
+        int percent = full.indexOf('%');
+        String scope = percent < 0 ? "" : full.substring(percent);
+        String[] groups = (percent < 0 ? full : full.substring(0, percent)).split(":");
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < groups.length; ) {
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(j, i + 1);
+        }
+        if (bestStart < 0) {
+            return full;
+        }
+        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
+        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+        return head + "::" + tail + scope;
     }
 
     /**
