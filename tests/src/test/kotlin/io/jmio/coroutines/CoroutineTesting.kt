@@ -4,8 +4,14 @@ import java.io.File
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 
-/** Open file descriptors of this process, from /proc/self/fd. */
-internal fun openFdCount(): Int = File("/proc/self/fd").list()!!.size
+/**
+ * Open sockets, pipes and anonymous-inode fds (epoll, eventfd) of this process: the kinds jmio
+ * creates. Files the JVM opens on its own (jars, class data) come and go and are not counted.
+ */
+internal fun openFdCount(): Int = File("/proc/self/fd").listFiles()!!.count { fd ->
+    val target = runCatching { java.nio.file.Files.readSymbolicLink(fd.toPath()).toString() }.getOrNull()
+    target != null && (target.startsWith("socket:") || target.startsWith("pipe:") || target.startsWith("anon_inode:"))
+}
 
 internal val LOOPBACK_ANY_PORT = InetSocketAddress("127.0.0.1", 0)
 
