@@ -39,13 +39,6 @@ public final class Sockets {
         return new int[] {scratch.buffer.getInt(Scratch.VALUE), scratch.buffer.getInt(Scratch.VALUE + 4)};
     }
 
-    /** Closes a raw fd that never got a handle (error paths during construction). */
-    public static void closeQuietly(int fd) {
-        if (fd >= 0) {
-            Syscalls.INSTANCE.close(fd);
-        }
-    }
-
     /** Writes {@code address} into scratch for a socket of {@code family}; returns the length. */
     public static int encode(int family, InetSocketAddress address) {
         if (address.isUnresolved()) {

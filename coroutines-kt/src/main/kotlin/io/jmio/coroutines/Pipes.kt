@@ -1,5 +1,6 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.coroutines.internal.StreamIo
 import java.nio.ByteBuffer
 import io.jmio.unix.Pipe as CorePipe
@@ -60,12 +61,7 @@ public class PipeSender internal constructor(
 public suspend fun openPipe(): Pair<PipeSender, PipeReceiver> {
     val dispatcher = currentDispatcher()
     val pipe = CorePipe.open()
-    val sender = try {
-        PipeSender(pipe.sender(), dispatcher)
-    } catch (e: Throwable) {
-        pipe.close()
-        throw e
-    }
+    val sender = pipe.closeOnFailure { PipeSender(it.sender(), dispatcher) }
     return sender to try {
         PipeReceiver(pipe.receiver(), dispatcher)
     } catch (e: Throwable) {

@@ -1,11 +1,12 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
+import io.jmio.coroutines.internal.incomingOf
 import io.jmio.Interest
 import io.jmio.coroutines.internal.IoAttempt
 import io.jmio.coroutines.internal.SocketIo
 import java.net.InetSocketAddress
 import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.flow
 import io.jmio.net.TcpListener as CoreTcpListener
 
 /**
@@ -46,17 +47,7 @@ public class TcpListener internal constructor(
      * The accepted connections, one per emission, until the collector stops or the listener
      * closes. A connection that the collector does not take (because it was cancelled) is closed.
      */
-    public fun incoming(): Flow<TcpStream> = flow {
-        while (true) {
-            val conn = accept()
-            try {
-                emit(conn)
-            } catch (e: Throwable) {
-                conn.close()
-                throw e
-            }
-        }
-    }
+    public fun incoming(): Flow<TcpStream> = incomingOf(::accept)
 
     /** Stops listening; a coroutine suspended in [accept] resumes with `AsynchronousCloseException`. */
     override fun close() {
@@ -78,12 +69,9 @@ public class TcpListener internal constructor(
         /** Wraps a listener made with core options (for example SO_REUSEPORT through `TcpSocket`). */
         public suspend fun from(listener: CoreTcpListener): TcpListener = adopt(listener, currentDispatcher())
 
-        internal fun adopt(listener: CoreTcpListener, dispatcher: EventLoopDispatcher): TcpListener = try {
-            TcpListener(listener, dispatcher)
-        } catch (e: Throwable) {
-            listener.close()
-            throw e
-        }
+        internal fun adopt(listener: CoreTcpListener, dispatcher: EventLoopDispatcher): TcpListener =
+
+            listener.closeOnFailure { TcpListener(it, dispatcher) }
     }
 }
 

@@ -1,5 +1,6 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.coroutines.internal.StreamIo
 import io.jmio.net.Shutdown
 import java.net.InetSocketAddress
@@ -109,20 +110,12 @@ public class TcpStream internal constructor(
         /** Wraps a stream made with core options (`TcpSocket.v4().setOption(...).connect(...)`), finishing its connect. */
         public suspend fun adopt(socket: CoreTcpStream): TcpStream {
             val stream = adopt(socket, currentDispatcher())
-            try {
-                stream.finishConnect()
-            } catch (e: Throwable) {
-                stream.close()
-                throw e
-            }
+            stream.closeOnFailure { it.finishConnect() }
             return stream
         }
 
-        internal fun adopt(socket: CoreTcpStream, dispatcher: EventLoopDispatcher): TcpStream = try {
-            TcpStream(socket, dispatcher)
-        } catch (e: Throwable) {
-            socket.close()
-            throw e
-        }
+        internal fun adopt(socket: CoreTcpStream, dispatcher: EventLoopDispatcher): TcpStream =
+
+            socket.closeOnFailure { TcpStream(it, dispatcher) }
     }
 }

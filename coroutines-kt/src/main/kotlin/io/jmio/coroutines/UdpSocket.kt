@@ -1,5 +1,6 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.Interest
 import io.jmio.coroutines.internal.SocketIo
 import io.jmio.coroutines.internal.untilReady
@@ -63,12 +64,7 @@ public class UdpSocket internal constructor(
         /** Wraps a socket made with core options (`UdpSocket.v4().setOption(...).bind(...)`). */
         public suspend fun from(socket: CoreUdpSocket): UdpSocket {
             val dispatcher = currentDispatcher()
-            return try {
-                UdpSocket(socket, dispatcher)
-            } catch (e: Throwable) {
-                socket.close()
-                throw e
-            }
+            return socket.closeOnFailure { UdpSocket(it, dispatcher) }
         }
     }
 }

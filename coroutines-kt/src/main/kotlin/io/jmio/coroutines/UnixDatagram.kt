@@ -1,5 +1,6 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.Interest
 import io.jmio.coroutines.internal.SocketIo
 import io.jmio.coroutines.internal.untilReady
@@ -57,12 +58,7 @@ public class UnixDatagram internal constructor(
         /** Wraps a socket made with the core API (for example `UnixDatagram.pair()`). */
         public suspend fun from(socket: CoreUnixDatagram): UnixDatagram {
             val dispatcher = currentDispatcher()
-            return try {
-                UnixDatagram(socket, dispatcher)
-            } catch (e: Throwable) {
-                socket.close()
-                throw e
-            }
+            return socket.closeOnFailure { UnixDatagram(it, dispatcher) }
         }
     }
 }

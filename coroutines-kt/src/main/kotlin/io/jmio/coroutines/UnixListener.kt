@@ -1,11 +1,12 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
+import io.jmio.coroutines.internal.incomingOf
 import io.jmio.Interest
 import io.jmio.coroutines.internal.SocketIo
 import io.jmio.unix.UnixSocketAddress
 import java.nio.file.Path
 import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.flow
 import io.jmio.unix.UnixListener as CoreUnixListener
 
 /**
@@ -37,17 +38,7 @@ public class UnixListener internal constructor(
     }
 
     /** The accepted connections; one the collector does not take is closed. */
-    public fun incoming(): Flow<UnixStream> = flow {
-        while (true) {
-            val conn = accept()
-            try {
-                emit(conn)
-            } catch (e: Throwable) {
-                conn.close()
-                throw e
-            }
-        }
-    }
+    public fun incoming(): Flow<UnixStream> = incomingOf(::accept)
 
     override fun close() {
         io.close()
@@ -62,11 +53,8 @@ public class UnixListener internal constructor(
         public suspend fun bind(address: UnixSocketAddress): UnixListener =
             adopt(CoreUnixListener.bind(address), currentDispatcher())
 
-        private fun adopt(listener: CoreUnixListener, dispatcher: EventLoopDispatcher): UnixListener = try {
-            UnixListener(listener, dispatcher)
-        } catch (e: Throwable) {
-            listener.close()
-            throw e
-        }
+        private fun adopt(listener: CoreUnixListener, dispatcher: EventLoopDispatcher): UnixListener =
+
+            listener.closeOnFailure { UnixListener(it, dispatcher) }
     }
 }

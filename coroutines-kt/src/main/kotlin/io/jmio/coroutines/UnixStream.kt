@@ -1,5 +1,6 @@
 package io.jmio.coroutines
 
+import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.coroutines.internal.StreamIo
 import io.jmio.net.Shutdown
 import io.jmio.unix.UnixSocketAddress
@@ -72,25 +73,12 @@ public class UnixStream internal constructor(
         public suspend fun pair(): Pair<UnixStream, UnixStream> {
             val dispatcher = currentDispatcher()
             val (a, b) = CoreUnixStream.pair()
-            val first = try {
-                adopt(a, dispatcher)
-            } catch (e: Throwable) {
-                b.close()
-                throw e
-            }
-            return first to try {
-                adopt(b, dispatcher)
-            } catch (e: Throwable) {
-                first.close()
-                throw e
-            }
+            val first = b.closeOnFailure { adopt(a, dispatcher) }
+            return first to first.closeOnFailure { adopt(b, dispatcher) }
         }
 
-        internal fun adopt(socket: CoreUnixStream, dispatcher: EventLoopDispatcher): UnixStream = try {
-            UnixStream(socket, dispatcher)
-        } catch (e: Throwable) {
-            socket.close()
-            throw e
-        }
+        internal fun adopt(socket: CoreUnixStream, dispatcher: EventLoopDispatcher): UnixStream =
+
+            socket.closeOnFailure { UnixStream(it, dispatcher) }
     }
 }
