@@ -40,7 +40,13 @@ import java.util.Objects;
  *       end of stream. {@code write} returns the bytes written, possibly fewer than offered, and 0
  *       when it would block. "Would block" is never an exception; EINTR is retried.</li>
  *   <li>Edge-triggered like every source: after an event, read (or write) until it would block,
- *       or no further event may come.</li>
+ *       or no further event may come. One shortcut is safe on Linux: a read into a direct buffer
+ *       that returns fewer bytes than the buffer had room for emptied the socket, and the next
+ *       byte or end of stream raises a new event, so the final read that would only return 0 may
+ *       be skipped, unless the event reported {@link io.jmio.Event#isReadClosed()} or
+ *       {@link io.jmio.Event#isError()} (then read on to -1). nginx and tokio rely on the same
+ *       rule, and jmio's coroutine streams apply it. (TCP urgent data, off by default, can also
+ *       stop a read short.)</li>
  *   <li>Direct buffers go to the kernel without a copy. Heap buffers and {@code byte[]} work
  *       through a per-thread native buffer, at most 64 KiB per call. Read-only buffers are
  *       rejected for reads ({@link IllegalArgumentException}); offsets and lengths are checked in

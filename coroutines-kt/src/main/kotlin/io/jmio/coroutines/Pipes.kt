@@ -20,7 +20,7 @@ public class PipeReceiver internal constructor(
     public val pipe: CorePipeReceiver,
     dispatcher: EventLoopDispatcher,
 ) : AutoCloseable {
-    private val stream = StreamIo(dispatcher, pipe, pipe, null)
+    private val stream = StreamIo(dispatcher, pipe, pipe, null, shortReadEmpties = true)
 
     /** Bytes read, suspending while the pipe is empty; -1 once every writer has closed. */
     public suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
@@ -41,7 +41,7 @@ public class PipeSender internal constructor(
     public val pipe: CorePipeSender,
     dispatcher: EventLoopDispatcher,
 ) : AutoCloseable {
-    private val stream = StreamIo(dispatcher, pipe, null, pipe)
+    private val stream = StreamIo(dispatcher, pipe, null, pipe, shortReadEmpties = false)
 
     public suspend fun write(src: ByteBuffer): Int = stream.write(src)
 

@@ -24,7 +24,7 @@ public class UnixStream internal constructor(
     public val socket: CoreUnixStream,
     dispatcher: EventLoopDispatcher,
 ) : AutoCloseable {
-    private val stream = StreamIo(dispatcher, socket, socket, socket)
+    private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = false)
 
     /** See [TcpStream.read]. */
     public suspend fun read(dst: ByteBuffer): Int = stream.read(dst)

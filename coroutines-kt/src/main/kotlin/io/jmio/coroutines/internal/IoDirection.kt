@@ -54,6 +54,22 @@ internal class IoDirection(private val io: IoAttempt, private val name: String) 
     var buffers: Array<out ByteBuffer>? = null
         private set
 
+    /**
+     * Set by a read that came back shorter than asked from a socket where that proves it was
+     * emptied (see [StreamIo]): only a new edge can bring more, so the next read parks without
+     * trying. Any other attempt or consumed edge clears it.
+     */
+    @Volatile var emptied: Boolean = false
+
+    /**
+     * Sticky: an event reported hang-up or error. After that a short read proves nothing (the
+     * end of stream that follows it raises no new edge), so [emptied] is ignored.
+     */
+    @Volatile var hungUp: Boolean = false
+
+    /** True when the next read may park at once: the last one emptied the socket and no hang-up came since. */
+    val mayParkFirst: Boolean get() = emptied && !hungUp
+
     @Volatile private var boundJob: Job? = null
     private var cancelHandle: DisposableHandle? = null
 
@@ -79,6 +95,7 @@ internal class IoDirection(private val io: IoAttempt, private val name: String) 
 
     /** Parks the caller until this direction reports readiness (or returns at once if it has since the last attempt). */
     suspend fun awaitReady(): Unit = suspendCoroutineUninterceptedOrReturn { cont ->
+        emptied = false // the edge this consumes may be the only one the next read gets
         @Suppress("UNCHECKED_CAST")
         park(OP_READY, null, null, cont as Continuation<Any?>)
     }

@@ -36,6 +36,7 @@ internal class SocketIo(
     }
 
     override fun ready(registration: Registration, event: Event) {
+        if (event.isReadClosed || event.isError) read.hungUp = true // before onReady publishes the edge
         if (event.isReadable || event.isReadClosed || event.isError) read.onReady()
         if (event.isWritable || event.isWriteClosed || event.isError) write.onReady()
     }

@@ -13,34 +13,58 @@ import java.nio.channels.ScatteringByteChannel
  * ends). Each call tries the non-blocking syscall first and parks only if it would block; the
  * parked call is completed by the loop thread. Every suspension here is a tail call, so a call
  * that waits allocates no frame of its own. Internal.
+ *
+ * With [shortReadEmpties], a read that returns fewer bytes than it asked the kernel for means the
+ * socket was empty at that moment, and on Linux the next byte or FIN raises a new edge: so the
+ * following read parks at once instead of making a syscall only to hear "would block" (tokio and
+ * nginx rely on the same guarantee). That holds for TCP and pipes; a Unix stream read also stops
+ * short at a message carrying file descriptors with more queued behind it, so Unix streams pass
+ * false. An event that reported hang-up or error turns it off for good ([IoDirection.hungUp]).
  */
 internal class StreamIo(
     dispatcher: EventLoopDispatcher,
     source: IoSource,
     private val reader: ScatteringByteChannel?,
     private val writer: GatheringByteChannel?,
+    private val shortReadEmpties: Boolean,
 ) : IoAttempt {
     private val io = SocketIo(dispatcher, source, source as AutoCloseable, interestOf(reader, writer), this)
 
     override fun attempt(op: Int, direction: IoDirection): Any? = when (op) {
         OP_READY -> Unit
-        OP_READ -> reader!!.read(direction.buffer!!).let { if (it == 0) WOULD_BLOCK else it }
+        OP_READ -> readOnce(direction.buffer!!).let { if (it == 0) WOULD_BLOCK else it }
         OP_WRITE -> writer!!.write(direction.buffer!!).let { if (it == 0) WOULD_BLOCK else it }
-        OP_READ_VECTOR -> reader!!.read(direction.buffers!!).let { if (it == 0L) WOULD_BLOCK else it }
+        OP_READ_VECTOR -> readOnce(direction.buffers!!).let { if (it == 0L) WOULD_BLOCK else it }
         OP_WRITE_VECTOR -> writer!!.write(direction.buffers!!).let { if (it == 0L) WOULD_BLOCK else it }
         else -> error("unknown op $op")
     }
 
     suspend fun read(dst: ByteBuffer): Int {
+        if (io.read.mayParkFirst && dst.hasRemaining()) return io.read.awaitInt(OP_READ, dst)
         io.read.clearReady()
-        val n = reader!!.read(dst)
+        val n = readOnce(dst)
         if (n != 0 || !dst.hasRemaining()) return n
         return io.read.awaitInt(OP_READ, dst)
     }
 
+    /** One read syscall, noting in [IoDirection.emptied] whether it proved the socket empty. */
+    private fun readOnce(dst: ByteBuffer): Int {
+        val asked = dst.remaining()
+        val n = reader!!.read(dst)
+        // Heap buffers are read in bounded chunks, and Linux caps one read just under 2 GiB: only a
+        // direct buffer's read that stopped short of both limits is the kernel saying "empty".
+        io.read.emptied = shortReadEmpties && n > 0 && n < asked && n < LINUX_MAX_READ && dst.isDirect
+        return n
+    }
+
+    private fun readOnce(dsts: Array<out ByteBuffer>): Long {
+        io.read.emptied = false
+        return reader!!.read(dsts)
+    }
+
     suspend fun read(dsts: Array<ByteBuffer>): Long {
         io.read.clearReady()
-        val n = reader!!.read(dsts)
+        val n = readOnce(dsts)
         if (n != 0L || dsts.none { it.hasRemaining() }) return n
         return io.read.awaitLong(OP_READ_VECTOR, dsts)
     }
@@ -85,6 +109,9 @@ internal class StreamIo(
     fun close() = io.close()
 
     private companion object {
+        /** MAX_RW_COUNT: the most one read(2) returns, 2 GiB less a page. */
+        const val LINUX_MAX_READ = Int.MAX_VALUE and 4095.inv()
+
         fun interestOf(reader: Any?, writer: Any?): Interest = when {
             reader != null && writer != null -> Interest.READABLE.add(Interest.WRITABLE)
             reader != null -> Interest.READABLE

@@ -19,7 +19,11 @@ import java.nio.ByteBuffer;
  * java -cp jmio-examples.jar io.jmio.examples.core.CoreEchoServer --host 127.0.0.1 --port 7007
  * </pre>
  *
- * <p>Every event drains its socket to would-block. Bytes read go straight back out from one shared
+ * <p>Every event reads its socket until it would block or a read comes back short. A short read
+ * emptied the socket: on Linux the next byte or end of stream raises a new edge-triggered event,
+ * so the read that would only say "would block" is skipped unless the event already reported a
+ * hang-up (nginx and tokio rely on the same guarantee; see {@link TcpStream#read}). Bytes read go
+ * straight back out from one shared
  * direct buffer; what the peer is too slow to take is kept in the connection's own buffer, and the
  * connection then waits for {@link Interest#WRITABLE} and stops reading until that backlog is
  * sent, so a client that never reads cannot make the server buffer without bound (reading resumes
@@ -77,7 +81,7 @@ public final class CoreEchoServer implements AutoCloseable {
                     if (token == LISTENER) {
                         acceptAll();
                     } else if (token >= 0) {
-                        serve((int) token);
+                        serve((int) token, event);
                     }
                 }
             }
@@ -119,8 +123,8 @@ public final class CoreEchoServer implements AutoCloseable {
         }
     }
 
-    /** Handles any event of a connection: flush its backlog, then echo until the socket would block. */
-    private void serve(int slot) {
+    /** Handles any event of a connection: flush its backlog, then echo until the socket is empty. */
+    private void serve(int slot, Event event) {
         Connection connection = connections.get(slot);
         if (connection == null) {
             return; // closed earlier in this batch of events
@@ -149,6 +153,9 @@ public final class CoreEchoServer implements AutoCloseable {
                     connection.keep(buffer);
                     waitForWritable(connection, slot);
                     return;
+                }
+                if (n < BUFFER_SIZE && !event.isReadClosed() && !event.isError()) {
+                    break; // emptied: the next byte or FIN brings a new event
                 }
             }
             if (connection.wantsWritable) {
