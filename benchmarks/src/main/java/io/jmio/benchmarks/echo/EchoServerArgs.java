@@ -24,6 +24,19 @@ public final class EchoServerArgs {
         return 0;
     }
 
+    /** The value of option {@code name} as a non-negative long, or {@code absent} when it is not given. */
+    public static long longOption(String[] args, String name, long absent) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(name)) {
+                if (i + 1 == args.length) throw new IllegalArgumentException(name + " needs a value");
+                long value = Long.parseLong(args[i + 1]);
+                if (value < 0) throw new IllegalArgumentException(name + " must not be negative: " + value);
+                return value;
+            }
+        }
+        return absent;
+    }
+
     public static void announce(SocketAddress bound) {
         InetSocketAddress address = (InetSocketAddress) bound;
         System.err.println("listening on " + address.getAddress().getHostAddress() + ":" + address.getPort());

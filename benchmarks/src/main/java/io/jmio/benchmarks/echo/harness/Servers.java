@@ -30,6 +30,11 @@ final class Servers {
         } else {
             all.add(ServerSpec.jvm("jmio-coroutines", "jmio coroutines", null, coroutineMain));
         }
+        // What withTimeout around every read costs: compare with the coroutine row on the same backend.
+        boolean ffm = Runtime.version().feature() >= 22;
+        ServerSpec timed = ServerSpec.jvm("jmio-coroutines-timeout", "jmio coroutines, withTimeout per read" + (ffm ? " (FFM)" : ""),
+                null, coroutineMain, "--read-timeout-ms", "30000");
+        all.add(ffm ? timed.withJvmArgs("-Djmio.backend=ffm") : timed);
         all.add(ServerSpec.jvm("nio", "Java NIO Selector", null, "io.jmio.benchmarks.echo.NioEchoServer"));
         all.add(ServerSpec.jvm("netty", "Netty epoll", null, "io.jmio.benchmarks.echo.NettyEchoServer"));
         all.add(ServerSpec.jvm("ktor", "Ktor raw sockets", null, "io.jmio.benchmarks.echo.KtorEchoServerKt"));
