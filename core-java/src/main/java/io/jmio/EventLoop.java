@@ -167,8 +167,9 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     /**
      * Runs {@code task} on the loop's thread, exactly once, unless this throws. From the loop's
-     * thread the task runs later in the same turn; from another thread it is queued and the loop
-     * is woken if it sleeps.
+     * thread the task runs later in the same turn, or in the next one if the loop is running
+     * tasks already (so a task that keeps queueing itself cannot starve I/O and timers); from
+     * another thread it is queued and the loop is woken if it sleeps.
      *
      * @throws RejectedExecutionException if the loop is shut down
      */
@@ -428,10 +429,10 @@ public final class EventLoop implements Executor, AutoCloseable {
 
     private void runTasks() {
         int budget = TASKS_PER_TURN - remoteTasks.drain(runRemote, TASKS_PER_TURN);
-        Runnable local;
-        while (budget > 0 && (local = localTasks.poll()) != null) {
-            budget--;
-            runSafely(local);
+        // Only the tasks queued so far: one that queues itself again (a coroutine that yields)
+        // runs after the next poll, so it cannot keep I/O and timers waiting.
+        for (int queued = Math.min(budget, localTasks.size()); queued > 0; queued--) {
+            runSafely(localTasks.poll());
         }
     }
 

@@ -68,6 +68,25 @@ public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatch
         return DisposableHandle { timeout.cancel() }
     }
 
+    /**
+     * I/O calls a coroutine may make without waiting before it yields, so that one socket that is
+     * always ready cannot starve the loop's other sockets and timers (tokio's cooperative budget,
+     * Netty's maxMessagesPerRead). Every I/O event refills it. Loop thread only.
+     */
+    private var ioBudget = IO_BUDGET
+
+    /** Counts one I/O call; false when the budget is spent and the caller should yield first. */
+    internal fun spendIoBudget(): Boolean {
+        if (!loop.inEventLoop() || --ioBudget > 0) return true
+        ioBudget = IO_BUDGET
+        return false
+    }
+
+    /** Called on the loop thread for every I/O event. */
+    internal fun refillIoBudget() {
+        ioBudget = IO_BUDGET
+    }
+
     internal fun track(io: SocketIo) {
         sockets.add(io)
     }
@@ -82,4 +101,8 @@ public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatch
     }
 
     override fun toString(): String = "EventLoopDispatcher($loop)"
+
+    private companion object {
+        const val IO_BUDGET = 128
+    }
 }

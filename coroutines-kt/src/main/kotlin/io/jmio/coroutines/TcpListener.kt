@@ -8,6 +8,7 @@ import io.jmio.coroutines.internal.SocketIo
 import java.net.InetSocketAddress
 import kotlinx.coroutines.flow.Flow
 import io.jmio.net.TcpListener as CoreTcpListener
+import kotlinx.coroutines.yield
 
 /**
  * A TCP listening socket whose [accept] suspends until a connection arrives.
@@ -37,6 +38,7 @@ public class TcpListener internal constructor(
     /** Accepts the next connection, suspending until one is pending. */
     public suspend fun accept(): TcpStream {
         while (true) {
+            if (!dispatcher.spendIoBudget()) yield()
             val accepted = socket.accept()
             if (accepted != null) return TcpStream.adopt(accepted, dispatcher)
             io.read.awaitReady()

@@ -8,6 +8,7 @@ import io.jmio.unix.UnixSocketAddress
 import java.nio.file.Path
 import kotlinx.coroutines.flow.Flow
 import io.jmio.unix.UnixListener as CoreUnixListener
+import kotlinx.coroutines.yield
 
 /**
  * A Unix-domain listening socket whose [accept] suspends; see [TcpListener] for the rules.
@@ -31,6 +32,7 @@ public class UnixListener internal constructor(
     /** Accepts the next connection, suspending until one is pending. */
     public suspend fun accept(): UnixStream {
         while (true) {
+            if (!dispatcher.spendIoBudget()) yield()
             val accepted = socket.accept()
             if (accepted != null) return UnixStream.adopt(accepted, dispatcher)
             io.read.awaitReady()

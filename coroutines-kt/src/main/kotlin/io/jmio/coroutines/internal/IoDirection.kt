@@ -1,5 +1,6 @@
 package io.jmio.coroutines.internal
 
+import io.jmio.coroutines.EventLoopDispatcher
 import java.nio.ByteBuffer
 import java.nio.channels.AsynchronousCloseException
 import java.util.concurrent.atomic.AtomicReference
@@ -13,6 +14,7 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.yield
 
 /** What a parked waiter asks the loop thread to do once its direction is ready. */
 internal fun interface IoAttempt {
@@ -43,7 +45,7 @@ internal val WOULD_BLOCK: Any = Marker("WOULD_BLOCK")
  * handler is installed once per (direction, job) pair, not per suspension, and races with the
  * edge through compare-and-set on `state`, so exactly one of them resumes the coroutine.
  */
-internal class IoDirection(private val io: IoAttempt, private val name: String) {
+internal class IoDirection(private val io: IoAttempt, private val name: String, val dispatcher: EventLoopDispatcher) {
     private val state = AtomicReference<Any?>(null)
 
     /** The parked operation and its arguments, published by the compare-and-set that parks. */
@@ -261,10 +263,12 @@ internal fun Job.cancellationCause(): CancellationException = getCancellationExc
 
 /**
  * Repeats [attempt] (null: it would block) until it succeeds, waiting for this direction's
- * readiness in between. For calls that allocate anyway (datagrams with addresses, accept).
+ * readiness in between, and yielding first when the loop's I/O budget is spent. For calls that
+ * allocate anyway (datagrams, accept).
  */
 internal suspend inline fun <T : Any> IoDirection.untilReady(attempt: () -> T?): T {
     while (true) {
+        if (!dispatcher.spendIoBudget()) yield()
         clearReady()
         attempt()?.let { return it }
         awaitReady()

@@ -27,8 +27,8 @@ internal class SocketIo(
     interest: Interest,
     attempt: IoAttempt,
 ) : ReadyHandler {
-    val read = IoDirection(attempt, "read")
-    val write = IoDirection(attempt, "write")
+    val read = IoDirection(attempt, "read", dispatcher)
+    val write = IoDirection(attempt, "write", dispatcher)
     private val registration: Registration = dispatcher.loop.register(source, interest, this)
 
     init {
@@ -36,6 +36,7 @@ internal class SocketIo(
     }
 
     override fun ready(registration: Registration, event: Event) {
+        dispatcher.refillIoBudget()
         if (event.isReadClosed || event.isError) read.hungUp = true // before onReady publishes the edge
         if (event.isReadable || event.isReadClosed || event.isError) read.onReady()
         if (event.isWritable || event.isWriteClosed || event.isError) write.onReady()

@@ -7,6 +7,7 @@ import java.io.EOFException
 import java.nio.ByteBuffer
 import java.nio.channels.GatheringByteChannel
 import java.nio.channels.ScatteringByteChannel
+import kotlinx.coroutines.yield
 
 /**
  * The suspending read and write paths every byte-stream type shares (TCP and Unix streams, pipe
@@ -22,7 +23,7 @@ import java.nio.channels.ScatteringByteChannel
  * false. An event that reported hang-up or error turns it off for good ([IoDirection.hungUp]).
  */
 internal class StreamIo(
-    dispatcher: EventLoopDispatcher,
+    private val dispatcher: EventLoopDispatcher,
     source: IoSource,
     private val reader: ScatteringByteChannel?,
     private val writer: GatheringByteChannel?,
@@ -40,6 +41,7 @@ internal class StreamIo(
     }
 
     suspend fun read(dst: ByteBuffer): Int {
+        if (!dispatcher.spendIoBudget()) return yieldThen { read(dst) }
         if (io.read.mayParkFirst && dst.hasRemaining()) return io.read.awaitInt(OP_READ, dst)
         io.read.clearReady()
         val n = readOnce(dst)
@@ -63,6 +65,7 @@ internal class StreamIo(
     }
 
     suspend fun read(dsts: Array<ByteBuffer>): Long {
+        if (!dispatcher.spendIoBudget()) return yieldThen { read(dsts) }
         io.read.clearReady()
         val n = readOnce(dsts)
         if (n != 0L || dsts.none { it.hasRemaining() }) return n
@@ -76,12 +79,14 @@ internal class StreamIo(
     }
 
     suspend fun write(src: ByteBuffer): Int {
+        if (!dispatcher.spendIoBudget()) return yieldThen { write(src) }
         val n = writer!!.write(src)
         if (n != 0 || !src.hasRemaining()) return n
         return io.write.awaitInt(OP_WRITE, src)
     }
 
     suspend fun write(srcs: Array<ByteBuffer>): Long {
+        if (!dispatcher.spendIoBudget()) return yieldThen { write(srcs) }
         val n = writer!!.write(srcs)
         if (n != 0L || srcs.none { it.hasRemaining() }) return n
         return io.write.awaitLong(OP_WRITE_VECTOR, srcs)
@@ -90,8 +95,15 @@ internal class StreamIo(
     /** Writes without a frame while the socket keeps up; only a full send buffer costs one. */
     suspend fun writeFully(src: ByteBuffer) {
         while (src.hasRemaining()) {
+            if (!dispatcher.spendIoBudget()) return yieldThen { writeFully(src) }
             if (writer!!.write(src) == 0) return writeFullySlowly(src)
         }
+    }
+
+    /** Yields to the loop's other work, then runs [call]: a frame only for the call that is over budget. */
+    private suspend fun <T> yieldThen(call: suspend () -> T): T {
+        yield()
+        return call()
     }
 
     private suspend fun writeFullySlowly(src: ByteBuffer) {
