@@ -18,7 +18,6 @@ final class FfmSyscalls extends Syscalls {
     private static final ThreadLocal<MemorySegment> CALL_STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(FfmLibC.CALL_STATE));
 
-    private static final DirectAddress ADDRESSES = new SegmentAddress();
 
     /** Links every call now, so a failure shows at selection rather than at first use. */
     FfmSyscalls() {
@@ -36,9 +35,22 @@ final class FfmSyscalls extends Syscalls {
         return "ffm";
     }
 
+    /**
+     * Through {@link MemorySegment#ofBuffer}: public API, no Unsafe, no JNI. The segment (and the
+     * session it makes) never escape, so C2 removes both allocations, but only if it can inline
+     * every constructor involved: that is why this calls ofBuffer itself, without a helper in
+     * between, keeping the chain from a coroutine's read down to it within C2's inlining depth.
+     */
     @Override
     public long address(ByteBuffer buffer) {
-        return ADDRESSES.of(buffer);
+        if (!buffer.isDirect()) {
+            throw notDirect(buffer); // kept out of line: a small method is always inlined
+        }
+        return MemorySegment.ofBuffer(buffer).address() - buffer.position();
+    }
+
+    private static IllegalArgumentException notDirect(ByteBuffer buffer) {
+        return new IllegalArgumentException("not a direct buffer: " + buffer);
     }
 
     private static int check(int result, MemorySegment state) {
