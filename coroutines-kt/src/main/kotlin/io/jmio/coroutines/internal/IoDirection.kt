@@ -45,7 +45,11 @@ internal val WOULD_BLOCK: Any = Marker("WOULD_BLOCK")
  * handler is installed once per (direction, job) pair, not per suspension, and races with the
  * edge through compare-and-set on `state`, so exactly one of them resumes the coroutine.
  */
-internal class IoDirection(private val io: IoAttempt, private val name: String, val dispatcher: EventLoopDispatcher) {
+internal class IoDirection(
+    private val io: IoAttempt,
+    private val name: String,
+    val dispatcher: EventLoopDispatcher,
+) : (Throwable?) -> Unit {
     private val state = AtomicReference<Any?>(null)
 
     /** The parked operation and its arguments, published by the compare-and-set that parks. */
@@ -169,6 +173,7 @@ internal class IoDirection(private val io: IoAttempt, private val name: String, 
         }
         if (result === WOULD_BLOCK) {
             if (state.compareAndSet(CLAIMED, cont)) return // spurious: stay parked
+            if (stayParkedDespiteRequest(cont)) return
             // Cancelled or closed while we looked: settle it now.
             val s = state.get()
             state.set(if (s === CLOSED_WHILE_CLAIMED) CLOSED else null)
@@ -187,12 +192,35 @@ internal class IoDirection(private val io: IoAttempt, private val name: String, 
         else cont.intercepted().resume(result)
     }
 
-    private fun onCancelled(job: Job) {
+    /**
+     * A cancellation request reached [cont] while its attempt was running. The handler that made
+     * it may belong to a job that used this socket earlier, so it only counts if [cont]'s own job
+     * is cancelled; otherwise [cont] parks again (and looks once more, as [park] does, so a
+     * cancellation arriving meanwhile is not lost).
+     */
+    private fun stayParkedDespiteRequest(cont: Continuation<Any?>): Boolean {
+        val job = cont.context[Job]
+        if (job != null && !job.isActive) return false
+        if (!state.compareAndSet(CANCEL_REQUESTED, cont)) return false
+        if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
+            clearArguments()
+            cont.intercepted().resumeWithException(job.cancellationCause())
+        }
+        return true
+    }
+
+    /**
+     * The cancellation handler, installed once per job that waits here (see [bindCancellation]).
+     * It acts only on a waiter whose own job is cancelled, so a handler left over from an earlier
+     * job cannot cancel a later one; not capturing the job also saves an allocation per binding.
+     */
+    override fun invoke(cause: Throwable?) {
         while (true) {
             val s = state.get()
             when {
                 s is Continuation<*> -> {
-                    if (s.context[Job] !== job) return
+                    val job = s.context[Job]
+                    if (job == null || job.isActive) return
                     if (state.compareAndSet(s, null)) {
                         clearArguments()
                         s.intercepted().resumeWithException(job.cancellationCause())
@@ -234,7 +262,7 @@ internal class IoDirection(private val io: IoAttempt, private val name: String, 
             if (boundJob === job || state.get() === CLOSED) return
             cancelHandle?.dispose()
             boundJob = job
-            cancelHandle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false) { onCancelled(job) }
+            cancelHandle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false, handler = this)
         }
     }
 
