@@ -7,6 +7,7 @@ import io.jmio.unix.UnixSocketAddress
 import java.nio.ByteBuffer
 import java.nio.file.Path
 import io.jmio.unix.UnixStream as CoreUnixStream
+import kotlin.time.Duration
 
 /**
  * A Unix-domain stream whose reads and writes suspend instead of returning "would block". It
@@ -44,6 +45,13 @@ public class UnixStream internal constructor(
 
     /** Suspends until readable; then use `socket.receiveWithFds(...)` for messages carrying fds. */
     public suspend fun awaitReadable(): Unit = stream.awaitReadable()
+
+    /** See [TcpStream.readTimeout]. */
+    public var readTimeout: Duration
+        get() = stream.readTimeout
+        set(value) {
+            stream.readTimeout = value
+        }
 
     public suspend fun awaitWritable(): Unit = stream.awaitWritable()
 

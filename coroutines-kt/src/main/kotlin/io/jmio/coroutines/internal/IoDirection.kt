@@ -1,8 +1,12 @@
 package io.jmio.coroutines.internal
 
+import io.jmio.Timeout
 import io.jmio.coroutines.EventLoopDispatcher
+import java.net.SocketTimeoutException
 import java.nio.ByteBuffer
 import java.nio.channels.AsynchronousCloseException
+import java.util.concurrent.RejectedExecutionException
+import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
@@ -49,7 +53,7 @@ internal class IoDirection(
     private val io: IoAttempt,
     private val name: String,
     val dispatcher: EventLoopDispatcher,
-) : (Throwable?) -> Unit {
+) : (Throwable?) -> Unit, Runnable {
     private val state = AtomicReference<Any?>(null)
 
     /** The parked operation and its arguments, published by the compare-and-set that parks. */
@@ -75,6 +79,20 @@ internal class IoDirection(
 
     /** True when the next read may park at once: the last one emptied the socket and no hang-up came since. */
     val mayParkFirst: Boolean get() = emptied && !hungUp
+
+    /**
+     * How long a waiter may stay parked before it fails with [SocketTimeoutException], in
+     * nanoseconds; 0 waits forever. Checked by one loop timer per direction that is re-armed
+     * lazily (for what is left of the current wait when it fires), so a read that parks costs a
+     * clock read, not a timer of its own.
+     */
+    @Volatile var timeoutNanos: Long = 0
+
+    /** When the current waiter parked, by [System.nanoTime]; written before the parking CAS publishes it. */
+    @Volatile private var parkedAt: Long = 0
+
+    /** The armed timeout timer, if any. Armed and fired on the loop thread; cancelled by [close]. */
+    @Volatile private var timer: Timeout? = null
 
     @Volatile private var boundJob: Job? = null
     private var cancelHandle: DisposableHandle? = null
@@ -127,12 +145,15 @@ internal class IoDirection(
                     // The arguments belong to whoever owns the slot: publish them only when it is free
                     // (the compare-and-set below makes them visible to the loop thread).
                     publish(op, buffer, buffers)
+                    val timeout = timeoutNanos
+                    if (timeout > 0) parkedAt = System.nanoTime()
                     if (state.compareAndSet(null, cont)) {
                         // A cancellation that ran before we parked found nothing to resume: look again.
                         if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
                             clearArguments()
                             throw job.cancellationCause()
                         }
+                        if (timeout > 0) armTimer(timeout)
                         return COROUTINE_SUSPENDED
                     }
                 }
@@ -192,6 +213,36 @@ internal class IoDirection(
         else cont.intercepted().resume(result)
     }
 
+    private fun armTimer(delayNanos: Long) {
+        val loop = dispatcher.loop
+        try {
+            if (!loop.inEventLoop()) {
+                loop.execute { armTimer(delayNanos) }
+            } else if (timer == null && state.get() !== CLOSED) {
+                timer = loop.schedule(this, delayNanos, TimeUnit.NANOSECONDS)
+            }
+        } catch (_: RejectedExecutionException) {
+            // The loop is shutting down and closes its sockets, which resumes the waiter.
+        }
+    }
+
+    /** The timeout timer (loop thread): fails a waiter parked too long, re-arms for one that is not yet. */
+    override fun run() {
+        timer = null
+        val timeout = timeoutNanos
+        val s = state.get()
+        if (s !is Continuation<*> || timeout <= 0) return // nobody waits: the next park arms it again
+        val waited = System.nanoTime() - parkedAt
+        if (waited < timeout) {
+            armTimer(timeout - waited)
+        } else if (state.compareAndSet(s, null)) {
+            clearArguments()
+            s.intercepted().resumeWithException(
+                SocketTimeoutException("$name timed out after ${TimeUnit.NANOSECONDS.toMillis(timeout)} ms")
+            )
+        }
+    }
+
     /**
      * A cancellation request reached [cont] while its attempt was running. The handler that made
      * it may belong to a job that used this socket earlier, so it only counts if [cont]'s own job
@@ -248,6 +299,7 @@ internal class IoDirection(
                 else -> if (state.compareAndSet(s, CLOSED)) break
             }
         }
+        timer?.cancel()
         synchronized(this) {
             cancelHandle?.dispose()
             cancelHandle = null

@@ -7,6 +7,8 @@ import java.io.EOFException
 import java.nio.ByteBuffer
 import java.nio.channels.GatheringByteChannel
 import java.nio.channels.ScatteringByteChannel
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.nanoseconds
 import kotlinx.coroutines.yield
 
 /**
@@ -113,6 +115,14 @@ internal class StreamIo(
     suspend fun writeFully(srcs: Array<ByteBuffer>) {
         while (srcs.any { it.hasRemaining() }) write(srcs)
     }
+
+    /** Applies to reads and [awaitReadable]; see [IoDirection.timeoutNanos] and [io.jmio.coroutines.TcpStream.readTimeout]. */
+    var readTimeout: Duration
+        get() = io.read.timeoutNanos.let { if (it == 0L) Duration.INFINITE else it.nanoseconds }
+        set(value) {
+            require(value.isPositive()) { "read timeout must be positive: $value" }
+            io.read.timeoutNanos = if (value.isInfinite()) 0 else value.inWholeNanoseconds
+        }
 
     suspend fun awaitReadable() = io.read.awaitReady()
 
