@@ -1,5 +1,9 @@
 package io.jmio.benchmarks.echo.harness;
 
+import io.jmio.benchmarks.harness.AllocationProbe;
+import io.jmio.benchmarks.harness.Machine;
+import io.jmio.benchmarks.harness.ServerProcess;
+import io.jmio.benchmarks.harness.Shell;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -82,7 +86,7 @@ public final class EchoHarness {
             referenceServer = NativeBuild.compile("echo_server", work);
             loadGenerator = new LoadGenerator(
                     List.of("taskset", "-c", String.valueOf(options.clientCpu), NativeBuild.compile("loadgen", work).toString()),
-                    clockTicksPerSecond());
+                    ServerProcess.clockTicksPerSecond());
             probeJar = work.resolve("allocation-probe.jar");
             AllocationProbe.writeJar(probeJar);
 
@@ -216,11 +220,6 @@ public final class EchoHarness {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    /** The unit of CPU times in /proc/<pid>/stat. */
-    private static double clockTicksPerSecond() throws IOException, InterruptedException {
-        return Double.parseDouble(Shell.run(List.of("getconf", "CLK_TCK")).strip());
     }
 
     private static void deleteTree(Path dir) throws IOException {

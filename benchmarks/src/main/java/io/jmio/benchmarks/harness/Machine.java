@@ -1,4 +1,4 @@
-package io.jmio.benchmarks.echo.harness;
+package io.jmio.benchmarks.harness;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The machine and JDK a run measured, for the report's header. */
-record Machine(int cpus, String cpuModel, String kernel, String jdk, double loadAverage) {
-    static Machine describe() {
+public record Machine(int cpus, String cpuModel, String kernel, String jdk, double loadAverage) {
+    public static Machine describe() {
         List<String> cpuinfo = lines("/proc/cpuinfo");
         int cpus = (int) cpuinfo.stream().filter(l -> l.startsWith("processor")).count();
         String model = cpuinfo.stream().filter(l -> l.startsWith("model name")).findFirst()
@@ -18,7 +18,7 @@ record Machine(int cpus, String cpuModel, String kernel, String jdk, double load
     }
 
     /** The 1-minute load average now (NaN if unknown): a hint of how busy the machine is apart from the run. */
-    static double currentLoadAverage() {
+    public static double currentLoadAverage() {
         List<String> load = lines("/proc/loadavg");
         return load.isEmpty() ? Double.NaN : Double.parseDouble(load.get(0).split(" ")[0]);
     }
