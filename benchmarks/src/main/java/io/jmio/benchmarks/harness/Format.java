@@ -37,6 +37,14 @@ public final class Format {
         return d.toMinutes() > 0 ? d.toMinutes() + " min " + d.toSecondsPart() + " s" : d.toSeconds() + " s";
     }
 
+    /** How far apart the figures of several rounds are: (max - min) / median; NaN for fewer than two. */
+    public static double spread(double[] values) {
+        if (values.length < 2) return Double.NaN;
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return (sorted[sorted.length - 1] - sorted[0]) / median(sorted);
+    }
+
     /** The median of {@code values}; NaN when there are none. */
     public static double median(double[] values) {
         if (values.length == 0) return Double.NaN;

@@ -69,8 +69,6 @@ final class Results {
 
     /** Range of round trips/s across rounds relative to their median: how far one round can be off. */
     private static double spread(List<Measurement> measurements) {
-        if (measurements.size() < 2) return Double.NaN;
-        double[] rates = measurements.stream().mapToDouble(Measurement::rttPerSecond).sorted().toArray();
-        return (rates[rates.length - 1] - rates[0]) / Format.median(rates);
+        return Format.spread(measurements.stream().mapToDouble(Measurement::rttPerSecond).toArray());
     }
 }

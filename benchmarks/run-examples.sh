@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The examples comparison (issues 6 and 8) in one command: builds the benchmarks jar (which carries
+# the examples and the Netty hello server), then runs io.jmio.benchmarks.examples.ExamplesHarness:
+# the kv example against redis-server under redis-benchmark, the http example (core and coroutines
+# APIs) against Netty's epoll hello server under wrk, and wrk through the proxy example against wrk
+# direct. Every server is pinned to CPU 0, every client to CPU 1. Writes
+# benchmarks/results/examples-<date>.md and .csv (and, in the default mode, README.md's results block).
+#
+#   benchmarks/run-examples.sh            # full run, under 10 minutes: 3 rounds, all suites and tests
+#   benchmarks/run-examples.sh --quick    # under 2 minutes: 1 round, shorter windows, README untouched
+#   benchmarks/run-examples.sh --no-build --suites kv --kv-tests set,get --pipelines 16 --rounds 5
+#   benchmarks/run-examples.sh --help     # every option
+#
+# Needs Linux, 2+ CPUs, taskset (util-linux), redis-server and redis-benchmark (Debian redis-server,
+# redis-tools) and wrk. Uses the JDK on JAVA_HOME, else `java` on the PATH, for the harness and every
+# JVM server. Run it on a quiet machine: other work on CPU 0 or 1 shows up in the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=1
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == "--no-build" ]]; then build=0; else args+=("$arg"); fi
+done
+
+if [[ -n "${JAVA_HOME:-}" ]]; then java="$JAVA_HOME/bin/java"; else java=java; fi
+
+if (( build )); then
+  echo "building benchmarks (skip with --no-build)..." >&2
+  mvn -B -q -DskipTests package -pl benchmarks -am
+fi
+
+exec "$java" -cp benchmarks/target/jmio-benchmarks.jar io.jmio.benchmarks.examples.ExamplesHarness ${args[@]+"${args[@]}"}
