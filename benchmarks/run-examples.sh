@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The examples comparison (issues 6 and 8) in one command: builds the benchmarks jar (which carries
-# the examples and the Netty hello server), then runs io.jmio.benchmarks.examples.ExamplesHarness:
+# The examples comparison (issues 6 and 8) in one command: builds the jars (the benchmarks jar carries
+# the examples and the Netty hello server, and every JVM server runs from it), then runs
+# io.jmio.benchmarks.examples.ExamplesHarness:
 # the kv example against redis-server under redis-benchmark, the http example (core and coroutines
 # APIs) against Netty's epoll hello server under wrk, and wrk through the proxy example against wrk
 # direct. Every server is pinned to CPU 0, every client to CPU 1. Writes
@@ -14,20 +15,4 @@
 # Needs Linux, 2+ CPUs, taskset (util-linux), redis-server and redis-benchmark (Debian redis-server,
 # redis-tools) and wrk. Uses the JDK on JAVA_HOME, else `java` on the PATH, for the harness and every
 # JVM server. Run it on a quiet machine: other work on CPU 0 or 1 shows up in the figures.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-build=1
-args=()
-for arg in "$@"; do
-  if [[ "$arg" == "--no-build" ]]; then build=0; else args+=("$arg"); fi
-done
-
-if [[ -n "${JAVA_HOME:-}" ]]; then java="$JAVA_HOME/bin/java"; else java=java; fi
-
-if (( build )); then
-  echo "building benchmarks (skip with --no-build)..." >&2
-  mvn -B -q -DskipTests package -pl benchmarks -am
-fi
-
-exec "$java" -cp benchmarks/target/jmio-benchmarks.jar io.jmio.benchmarks.examples.ExamplesHarness ${args[@]+"${args[@]}"}
+exec "$(dirname "$0")/run-harness.sh" io.jmio.benchmarks.examples.ExamplesHarness "$@"

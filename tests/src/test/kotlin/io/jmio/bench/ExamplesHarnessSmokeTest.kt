@@ -3,13 +3,10 @@ package io.jmio.bench
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.engine.spec.tempdir
-import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldMatch
-import java.io.File
-import java.util.concurrent.TimeUnit
 import kotlin.time.Duration.Companion.seconds
 
 /**
@@ -20,29 +17,14 @@ import kotlin.time.Duration.Companion.seconds
  * CPU samples, report) and that the figures are real, positive measurements.
  */
 class ExamplesHarnessSmokeTest : FunSpec({
-    fun onPath(program: String) = System.getenv("PATH").orEmpty().split(File.pathSeparator)
-        .any { it.isNotEmpty() && File(it, program).canExecute() }
-
     val tools = listOf("taskset", "redis-server", "redis-benchmark", "wrk")
 
     test("smoke mode measures kv against redis-server and the proxy against direct, and prints their tables")
         .config(enabledIf = { tools.all(::onPath) }, timeout = 150.seconds) {
             val out = tempdir()
-            val stdout = File(out, "stdout.txt")
-            val stderr = File(out, "stderr.txt")
-            val java = File(System.getProperty("java.home"), "bin/java").path
-            val process = ProcessBuilder(
-                java, "-cp", System.getProperty("java.class.path"),
-                "io.jmio.benchmarks.examples.ExamplesHarness", "--smoke", "--out", out.path,
-            ).redirectOutput(stdout).redirectError(stderr).start()
-            try {
-                process.waitFor(130, TimeUnit.SECONDS).shouldBeTrue()
-            } finally {
-                process.descendants().forEach { it.destroyForcibly() }
-                process.destroyForcibly()
-            }
-            val report = stdout.readText()
-            withClue(stderr.readText() + report) { process.exitValue() shouldBe 0 }
+            val run = runHarness("io.jmio.benchmarks.examples.ExamplesHarness", out, 130, "--smoke")
+            val report = run.report
+            withClue(run.log + report) { run.exitCode shouldBe 0 }
 
             // "| GET -P 16 | redis-server (reference) | 397,370/s | 1.00 | 303 µs | 990 µs | 0.55 µs | 1.00 | 1 | — |"
             // and, for the next contender of the same test, "|  | jmio kv | ...": ratio and CPU ratio to the

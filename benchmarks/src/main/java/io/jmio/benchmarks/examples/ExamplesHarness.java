@@ -1,11 +1,10 @@
 package io.jmio.benchmarks.examples;
 
+import io.jmio.benchmarks.harness.HarnessMain;
 import io.jmio.benchmarks.harness.Machine;
 import io.jmio.benchmarks.harness.ServerProcess;
 import io.jmio.benchmarks.harness.Shell;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The examples' side-by-side comparison in one command (benchmarks/run-examples.sh runs it): the kv
@@ -38,21 +36,8 @@ public final class ExamplesHarness {
     }
 
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            System.exit(new ExamplesHarness(options, ServerProcess.clockTicksPerSecond()).run());
-        } catch (Exception e) {
-            System.err.println("examples harness failed: " + e);
-            e.printStackTrace();
-            System.exit(1);
-        }
+        HarnessMain.main("examples harness", args, Options::parse,
+                options -> new ExamplesHarness(options, ServerProcess.clockTicksPerSecond()).run());
     }
 
     /** Runs every suite; returns the exit code: 1 when any test failed (the report says which and why). */
@@ -63,13 +48,7 @@ public final class ExamplesHarness {
         for (String tool : tools) {
             if (!Shell.onPath(tool)) throw new IllegalStateException(tool + " is not on the PATH; the harness needs it");
         }
-        // Our own threads stay off the servers' CPU; the clients are pinned explicitly anyway.
-        Shell.run(List.of("taskset", "-a", "-p", "-c", String.valueOf(options.clientCpu), String.valueOf(ProcessHandle.current().pid())));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly)));
-        Machine machine = Machine.describe();
-        if (machine.loadAverage() > 0.5) {
-            log("load average is %.2f: other work shares these CPUs, so expect noisy figures", machine.loadAverage());
-        }
+        Machine machine = HarnessMain.prepare(options.clientCpu);
         ZonedDateTime started = ZonedDateTime.now(ZoneOffset.UTC);
         Instant start = Instant.now();
         Path scratch = Files.createTempDirectory("jmio-examples-bench");
@@ -147,7 +126,7 @@ public final class ExamplesHarness {
     }
 
     private ServerProcess start(Launch launch, List<String> extraArgs) throws IOException, ServerProcess.StartFailure {
-        int port = freePort();
+        int port = HarnessMain.freePort();
         return ServerProcess.startOnPort(launch.command(options.serverCpu, extraArgs, port), port, launch.readyLine(),
                 START_TIMEOUT_MILLIS);
     }
@@ -163,26 +142,14 @@ public final class ExamplesHarness {
 
     private void writeOutputs(Report report) throws IOException {
         String markdown = report.markdown();
-        Files.createDirectories(options.out);
-        Path md = options.out.resolve(report.fileStem() + ".md");
-        Path csv = options.out.resolve(report.fileStem() + ".csv");
-        Files.writeString(md, markdown);
-        Files.writeString(csv, report.csv());
-        System.out.println(markdown);
-        log("wrote %s and %s", md, csv);
+        HarnessMain.writeReport(options.out, report.fileStem(), markdown, report.csv());
         if (options.readme != null) {
             if (Report.README.replace(options.readme, markdown)) log("updated the examples block of %s", options.readme);
             else log("%s has no %s ... %s block; left it alone", options.readme, Report.README.begin(), Report.README.end());
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static void log(String format, Object... args) {
-        System.err.println(String.format(Locale.ROOT, format, args));
+        HarnessMain.log(format, args);
     }
 }

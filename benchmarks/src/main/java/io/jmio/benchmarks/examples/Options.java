@@ -1,5 +1,8 @@
 package io.jmio.benchmarks.examples;
 
+import static io.jmio.benchmarks.harness.HarnessArgs.number;
+
+import io.jmio.benchmarks.harness.HarnessArgs;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -36,62 +39,51 @@ final class Options {
     List<String> kvTests = List.of("ping_inline", "ping_mbulk", "set", "get", "incr");
     List<Integer> pipelines = List.of(1, 16);
     int connections = 50;
+    int serverCpu = 0;
+    int clientCpu = 1;
     int rounds = 3;
     long warmupMillis = 2000;
     long measureMillis = 3000;
     Path out = Path.of("benchmarks/results");
     Path readme = Path.of("README.md");
-    int serverCpu = 0;
-    int clientCpu = 1;
 
     static Options parse(String... args) {
         Options o = new Options();
-        List<String> list = Arrays.asList(args);
-        // The mode goes first so that explicit options override its defaults wherever they appear.
-        if (list.contains("--quick")) o.quick();
-        if (list.contains("--smoke")) o.smoke();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--quick") || arg.equals("--smoke")) continue;
-            if (arg.equals("--help") || arg.equals("-h")) throw new IllegalArgumentException(USAGE);
-            if (i + 1 == args.length) throw new IllegalArgumentException(arg + " needs a value\n" + USAGE);
-            String value = args[++i];
+        HarnessArgs.parse(args, USAGE, List.of("--quick", "--smoke"), o::mode, (arg, value) -> {
             switch (arg) {
                 case "--suites" -> o.suites = names(arg, value, ALL_SUITES);
                 case "--kv-tests" -> o.kvTests = names(arg, value, null);
                 case "--pipelines" -> o.pipelines = Arrays.stream(value.split(",")).map(p -> number(arg, p, 1)).toList();
                 case "--connections" -> o.connections = number(arg, value, 1);
+                case "--server-cpu" -> o.serverCpu = number(arg, value, 0);
+                case "--client-cpu" -> o.clientCpu = number(arg, value, 0);
                 case "--rounds" -> o.rounds = number(arg, value, 1);
                 case "--warmup-ms" -> o.warmupMillis = number(arg, value, 0);
                 case "--measure-ms" -> o.measureMillis = number(arg, value, 1);
                 case "--out" -> o.out = Path.of(value);
                 case "--readme" -> o.readme = Path.of(value);
-                case "--server-cpu" -> o.serverCpu = number(arg, value, 0);
-                case "--client-cpu" -> o.clientCpu = number(arg, value, 0);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
-        }
+        });
         if (o.serverCpu == o.clientCpu) throw new IllegalArgumentException("servers and clients need different CPUs");
         return o;
     }
 
-    private void quick() {
-        mode = "quick";
+    /** Both modes are one short round without touching the README; smoke also trims what runs. */
+    private void mode(String flag) {
+        mode = flag.substring(2);
         rounds = 1;
-        warmupMillis = 1000;
-        measureMillis = 2000;
         readme = null;
-    }
-
-    private void smoke() {
-        mode = "smoke";
-        // The http suite's reference is Netty, which the tests' classpath leaves out.
-        suites = List.of("kv", "proxy");
-        kvTests = List.of("get");
-        rounds = 1;
-        warmupMillis = 500;
-        measureMillis = 1000;
-        readme = null;
+        if (flag.equals("--quick")) {
+            warmupMillis = 1000;
+            measureMillis = 2000;
+        } else {
+            // The http suite's reference is Netty, which the tests' classpath leaves out.
+            suites = List.of("kv", "proxy");
+            kvTests = List.of("get");
+            warmupMillis = 500;
+            measureMillis = 1000;
+        }
     }
 
     /** A comma-separated list of names, each one of {@code known} unless that is null. */
@@ -103,15 +95,5 @@ final class Options {
             }
         }
         return names;
-    }
-
-    private static int number(String option, String value, int min) {
-        try {
-            int n = Integer.parseInt(value.strip());
-            if (n < min) throw new IllegalArgumentException(option + " must be at least " + min + ": " + value);
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a number, not '" + value + "'");
-        }
     }
 }

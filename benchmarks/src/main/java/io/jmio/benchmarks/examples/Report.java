@@ -20,28 +20,12 @@ import java.util.Locale;
 /**
  * Turns a run into its outputs: the markdown report (also what replaces README.md's examples block)
  * and the CSV of every round. Every number printed comes from {@link Results}; nothing is typed in.
+ *
+ * @param loadAfter the 1-minute load average when the run ended
  */
-final class Report {
+record Report(Options options, Machine machine, List<Suite> suites, Results results, ZonedDateTime started, Duration took,
+              double loadAfter) {
     static final ReadmeBlock README = new ReadmeBlock("<!-- examples-results:begin -->", "<!-- examples-results:end -->");
-
-    private final Options options;
-    private final Machine machine;
-    private final List<Suite> suites;
-    private final Results results;
-    private final ZonedDateTime started;
-    private final Duration took;
-    private final double loadAfter;
-
-    Report(Options options, Machine machine, List<Suite> suites, Results results, ZonedDateTime started, Duration took,
-           double loadAfter) {
-        this.options = options;
-        this.machine = machine;
-        this.suites = suites;
-        this.results = results;
-        this.started = started;
-        this.took = took;
-        this.loadAfter = loadAfter;
-    }
 
     String fileStem() {
         return "examples-" + started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm", Locale.ROOT));
@@ -52,8 +36,7 @@ final class Report {
         md.append("### Examples vs redis-server and Netty, ")
                 .append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
                 .append(" (").append(options.mode).append(" mode)\n\n");
-        md.append(String.format(Locale.ROOT, "Machine: %d CPUs (%s), %s. JDK: %s. Load average %.2f before the run, %.2f after.%n",
-                machine.cpus(), machine.cpuModel(), machine.kernel(), machine.jdk(), machine.loadAverage(), loadAfter));
+        md.append(machine.summary(loadAfter));
         md.append(String.format(Locale.ROOT, "Run: %d round(s), %s s warm-up + %s s measured per test; took %s.%n%n",
                 options.rounds, seconds(options.warmupMillis), seconds(options.measureMillis), duration(took)));
         for (Suite suite : suites) table(md, suite);

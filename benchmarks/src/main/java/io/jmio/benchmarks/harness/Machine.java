@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /** The machine and JDK a run measured, for the report's header. */
 public record Machine(int cpus, String cpuModel, String kernel, String jdk, double loadAverage) {
@@ -15,6 +16,12 @@ public record Machine(int cpus, String cpuModel, String kernel, String jdk, doub
         String jdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + System.getProperty("java.vm.vendor") + ")";
         return new Machine(cpus, model, "Linux " + System.getProperty("os.version"), jdk, currentLoadAverage());
+    }
+
+    /** The report's "Machine: ..." line, ending in a newline, with the load average after the run. */
+    public String summary(double loadAfter) {
+        return String.format(Locale.ROOT, "Machine: %d CPUs (%s), %s. JDK: %s. Load average %.2f before the run, %.2f after.%n",
+                cpus, cpuModel, kernel, jdk, loadAverage, loadAfter);
     }
 
     /** The 1-minute load average now (NaN if unknown): a hint of how busy the machine is apart from the run. */

@@ -60,8 +60,7 @@ final class Report {
         StringBuilder md = new StringBuilder();
         md.append("### Echo comparison, ").append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
                 .append(" (").append(options.mode).append(" mode)\n\n");
-        md.append(String.format(Locale.ROOT, "Machine: %d CPUs (%s), %s. JDK: %s. Load average %.2f before the run, %.2f after.%n",
-                machine.cpus(), machine.cpuModel(), machine.kernel(), machine.jdk(), machine.loadAverage(), loadAfter));
+        md.append(machine.summary(loadAfter));
         md.append(String.format(Locale.ROOT, "Run: %d round(s) × %d scenario(s), %s s warm-up + %s s measured each; took %s.%n%n",
                 options.rounds, options.scenarios.size(), seconds(options.warmupMillis), seconds(options.measureMillis), duration(took)));
         summaryTable(md);
