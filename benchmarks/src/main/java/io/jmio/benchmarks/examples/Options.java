@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>
  *   (default)  kv, http and proxy suites, 3 rounds, 2 s warm-up + 3 s window per test; writes the README block
- *   --quick    the same suites and tests, 1 round, 1 s + 2 s                         (a rough look, under 2 min)
+ *   --quick    the same suites and tests, 1 round, 1 s + 1.5 s (wrk: 2 s)            (a rough look, under 2 min)
  *   --smoke    kv (GET, with and without -P 16) and proxy, 1 round, 0.5 s + 1 s       (does it run at all)
  * </pre>
  */
@@ -25,7 +25,7 @@ final class Options {
             "  --connections N          client connections, redis-benchmark -c and wrk -c (default 50)",
             "  --rounds N               rounds, contenders taken in turn within each (default 3; quick/smoke 1)",
             "  --warmup-ms N            warm-up before each measured window (default 2000; quick 1000, smoke 500)",
-            "  --measure-ms N           measured window per test, whole seconds for wrk (default 3000; quick 2000, smoke 1000)",
+            "  --measure-ms N           measured window per test, rounded up to whole seconds for wrk (default 3000; quick 1500, smoke 1000)",
             "  --out DIR                where examples-<date>.md and .csv go (default benchmarks/results)",
             "  --readme FILE            file whose '" + Report.README.begin() + "' block is replaced with the results",
             "                           (default README.md in the default mode, none otherwise)",
@@ -76,7 +76,7 @@ final class Options {
         readme = null;
         if (flag.equals("--quick")) {
             warmupMillis = 1000;
-            measureMillis = 2000;
+            measureMillis = 1500;
         } else {
             // The http suite's reference is Netty, which the tests' classpath leaves out.
             suites = List.of("kv", "proxy");
