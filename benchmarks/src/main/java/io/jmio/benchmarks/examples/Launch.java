@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * @param readyLine what the server prints once it accepts connections
  */
 record Launch(String mainClass, List<String> args, Pattern readyLine) {
-    /** What every jmio example and benchmark server prints when ready (ServerProcess reads the port from it). */
+    /** What every jmio example and benchmark server prints when ready, followed by the address it was given. */
     static final Pattern LISTENING = Pattern.compile("listening on ");
 
     static Launch jvm(String mainClass, String... args) {
