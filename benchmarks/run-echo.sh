@@ -12,20 +12,4 @@
 # Needs Linux, 2+ CPUs, gcc and taskset (util-linux). Uses the JDK on JAVA_HOME, else `java` on the
 # PATH, for the harness and every JVM server. Run it on a quiet machine: other work on CPU 0 or 1
 # shows up in the figures.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-build=1
-args=()
-for arg in "$@"; do
-  if [[ "$arg" == "--no-build" ]]; then build=0; else args+=("$arg"); fi
-done
-
-if [[ -n "${JAVA_HOME:-}" ]]; then java="$JAVA_HOME/bin/java"; else java=java; fi
-
-if (( build )); then
-  echo "building benchmarks and examples (skip with --no-build)..." >&2
-  mvn -B -q -DskipTests package -pl benchmarks,examples -am
-fi
-
-exec "$java" -cp benchmarks/target/jmio-benchmarks.jar io.jmio.benchmarks.echo.harness.EchoHarness ${args[@]+"${args[@]}"}
+exec "$(dirname "$0")/run-harness.sh" io.jmio.benchmarks.echo.harness.EchoHarness "$@"

@@ -3,13 +3,10 @@ package io.jmio.bench
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.engine.spec.tempdir
-import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldMatch
-import java.io.File
-import java.util.concurrent.TimeUnit
 import kotlin.time.Duration.Companion.seconds
 
 /**
@@ -19,27 +16,12 @@ import kotlin.time.Duration.Companion.seconds
  * samples, report) and that the figures are real, positive measurements.
  */
 class EchoHarnessSmokeTest : FunSpec({
-    fun onPath(program: String) = System.getenv("PATH").orEmpty().split(File.pathSeparator)
-        .any { it.isNotEmpty() && File(it, program).canExecute() }
-
     test("smoke mode measures C and NIO and prints a table of ratios to C")
         .config(enabledIf = { onPath("gcc") && onPath("taskset") }, timeout = 120.seconds) {
             val out = tempdir()
-            val stdout = File(out, "stdout.txt")
-            val stderr = File(out, "stderr.txt")
-            val java = File(System.getProperty("java.home"), "bin/java").path
-            val process = ProcessBuilder(
-                java, "-cp", System.getProperty("java.class.path"),
-                "io.jmio.benchmarks.echo.harness.EchoHarness", "--smoke", "--out", out.path,
-            ).redirectOutput(stdout).redirectError(stderr).start()
-            try {
-                process.waitFor(100, TimeUnit.SECONDS).shouldBeTrue()
-            } finally {
-                process.descendants().forEach { it.destroyForcibly() }
-                process.destroyForcibly()
-            }
-            val table = stdout.readText()
-            withClue(stderr.readText()) { process.exitValue() shouldBe 0 }
+            val run = runHarness("io.jmio.benchmarks.echo.harness.EchoHarness", out, 100, "--smoke")
+            val table = run.report
+            withClue(run.log) { run.exitCode shouldBe 0 }
 
             table shouldContain "| server | 50 × 64 B |"
             table shouldContain "| C epoll (reference) | 1.00 ("

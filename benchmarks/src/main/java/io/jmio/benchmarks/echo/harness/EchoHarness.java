@@ -1,8 +1,11 @@
 package io.jmio.benchmarks.echo.harness;
 
+import io.jmio.benchmarks.harness.AllocationProbe;
+import io.jmio.benchmarks.harness.HarnessMain;
+import io.jmio.benchmarks.harness.Machine;
+import io.jmio.benchmarks.harness.ServerProcess;
+import io.jmio.benchmarks.harness.Shell;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,21 +49,7 @@ public final class EchoHarness {
     }
 
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            System.exit(new EchoHarness(options).run());
-        } catch (Exception e) {
-            System.err.println("echo harness failed: " + e);
-            e.printStackTrace();
-            System.exit(1);
-        }
+        HarnessMain.main("echo harness", args, Options::parse, options -> new EchoHarness(options).run());
     }
 
     /** Runs the comparison; returns the exit code (1 when the reference produced nothing to compare with). */
@@ -68,13 +57,7 @@ public final class EchoHarness {
         for (String tool : List.of("gcc", "taskset")) {
             if (!Shell.onPath(tool)) throw new IllegalStateException(tool + " is not on the PATH; the harness needs it");
         }
-        // Our own threads (output readers, samplers) stay off the server's CPU; children inherit this.
-        Shell.run(List.of("taskset", "-a", "-p", "-c", String.valueOf(options.clientCpu), String.valueOf(ProcessHandle.current().pid())));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly)));
-        Machine machine = Machine.describe();
-        if (machine.loadAverage() > 0.5) {
-            log("load average is %.2f: other work shares these CPUs, so expect noisy figures", machine.loadAverage());
-        }
+        Machine machine = HarnessMain.prepare(options.clientCpu);
         ZonedDateTime started = ZonedDateTime.now(ZoneOffset.UTC);
         Instant start = Instant.now();
         work = Files.createTempDirectory("jmio-echo");
@@ -82,7 +65,7 @@ public final class EchoHarness {
             referenceServer = NativeBuild.compile("echo_server", work);
             loadGenerator = new LoadGenerator(
                     List.of("taskset", "-c", String.valueOf(options.clientCpu), NativeBuild.compile("loadgen", work).toString()),
-                    clockTicksPerSecond());
+                    ServerProcess.clockTicksPerSecond());
             probeJar = work.resolve("allocation-probe.jar");
             AllocationProbe.writeJar(probeJar);
 
@@ -140,7 +123,7 @@ public final class EchoHarness {
             throws IOException, InterruptedException {
         ServerProcess process;
         try {
-            process = ServerProcess.start(serverCommand(server, freePort()), server.isJvm(), START_TIMEOUT_MILLIS);
+            process = ServerProcess.start(serverCommand(server, HarnessMain.freePort()), server.isJvm(), START_TIMEOUT_MILLIS);
         } catch (ServerProcess.StartFailure e) {
             log("round %d: %s did not start: %s", round, server.id(), e.getMessage());
             return e.getMessage();
@@ -189,14 +172,7 @@ public final class EchoHarness {
     }
 
     private void writeOutputs(Report report, Machine machine, List<ServerSpec> servers, Results results) throws IOException {
-        String markdown = report.markdown();
-        Files.createDirectories(options.out);
-        Path md = options.out.resolve(report.fileStem() + ".md");
-        Path csv = options.out.resolve(report.fileStem() + ".csv");
-        Files.writeString(md, markdown);
-        Files.writeString(csv, report.csv());
-        System.out.println(markdown);
-        log("wrote %s and %s", md, csv);
+        HarnessMain.writeReport(options.out, report.fileStem(), report.markdown(), report.csv());
         String chartLink = null;
         if (options.chart != null) {
             String title = String.format(Locale.ROOT, "Echo round trips/s relative to C (%s, %d CPUs, JDK %s)",
@@ -212,17 +188,6 @@ public final class EchoHarness {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** The unit of CPU times in /proc/<pid>/stat. */
-    private static double clockTicksPerSecond() throws IOException, InterruptedException {
-        return Double.parseDouble(Shell.run(List.of("getconf", "CLK_TCK")).strip());
-    }
-
     private static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
@@ -230,6 +195,6 @@ public final class EchoHarness {
     }
 
     private static void log(String format, Object... args) {
-        System.err.println(String.format(Locale.ROOT, format, args));
+        HarnessMain.log(format, args);
     }
 }

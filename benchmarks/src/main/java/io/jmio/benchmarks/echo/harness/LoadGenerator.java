@@ -1,5 +1,6 @@
 package io.jmio.benchmarks.echo.harness;
 
+import io.jmio.benchmarks.harness.ServerProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,6 @@
 package io.jmio.benchmarks.echo.harness;
 
+import io.jmio.benchmarks.harness.Shell;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

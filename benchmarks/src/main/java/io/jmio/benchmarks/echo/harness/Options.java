@@ -1,7 +1,7 @@
 package io.jmio.benchmarks.echo.harness;
 
+import io.jmio.benchmarks.harness.HarnessArgs;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,31 +46,25 @@ final class Options {
 
     static Options parse(String... args) {
         Options o = new Options();
-        List<String> list = Arrays.asList(args);
-        // The mode goes first so that explicit options override its defaults wherever they appear.
-        if (list.contains("--quick")) o.quick();
-        if (list.contains("--smoke")) o.smoke();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--quick") || arg.equals("--smoke")) continue;
-            if (arg.equals("--help") || arg.equals("-h")) throw new IllegalArgumentException(USAGE);
-            if (i + 1 == args.length) throw new IllegalArgumentException(arg + " needs a value\n" + USAGE);
-            String value = args[++i];
+        HarnessArgs.parse(args, USAGE, List.of("--quick", "--smoke"), mode -> {
+            if (mode.equals("--quick")) o.quick();
+            else o.smoke();
+        }, (arg, value) -> {
             switch (arg) {
                 case "--servers" -> o.servers = List.of(value.split(","));
                 case "--scenarios" -> o.scenarios = parseScenarios(List.of(value.split(",")));
-                case "--rounds" -> o.rounds = positive(arg, value);
-                case "--warmup-ms" -> o.warmupMillis = nonNegative(arg, value);
-                case "--measure-ms" -> o.measureMillis = positive(arg, value);
+                case "--rounds" -> o.rounds = HarnessArgs.number(arg, value, 1);
+                case "--warmup-ms" -> o.warmupMillis = HarnessArgs.number(arg, value, 0);
+                case "--measure-ms" -> o.measureMillis = HarnessArgs.number(arg, value, 1);
                 case "--out" -> o.out = Path.of(value);
                 case "--chart" -> o.chart = Path.of(value);
                 case "--readme" -> o.readme = Path.of(value);
                 case "--examples-jar" -> o.examplesJar = Path.of(value);
-                case "--server-cpu" -> o.serverCpu = nonNegative(arg, value);
-                case "--client-cpu" -> o.clientCpu = nonNegative(arg, value);
+                case "--server-cpu" -> o.serverCpu = HarnessArgs.number(arg, value, 0);
+                case "--client-cpu" -> o.clientCpu = HarnessArgs.number(arg, value, 0);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
-        }
+        });
         if (o.serverCpu == o.clientCpu) throw new IllegalArgumentException("server and load generator need different CPUs");
         return o;
     }
@@ -97,21 +91,5 @@ final class Options {
 
     private static List<Scenario> parseScenarios(List<String> ids) {
         return ids.stream().map(Scenario::parse).toList();
-    }
-
-    private static int positive(String option, String value) {
-        int n = nonNegative(option, value);
-        if (n == 0) throw new IllegalArgumentException(option + " must be positive");
-        return n;
-    }
-
-    private static int nonNegative(String option, String value) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n < 0) throw new IllegalArgumentException(option + " must not be negative: " + value);
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a number, not '" + value + "'");
-        }
     }
 }

@@ -1,7 +1,16 @@
 package io.jmio.benchmarks.echo.harness;
 
+import static io.jmio.benchmarks.harness.Format.duration;
+import static io.jmio.benchmarks.harness.Format.micros;
+import static io.jmio.benchmarks.harness.Format.percent;
+import static io.jmio.benchmarks.harness.Format.rate;
+import static io.jmio.benchmarks.harness.Format.ratio;
+import static io.jmio.benchmarks.harness.Format.seconds;
+
+import io.jmio.benchmarks.harness.Format;
+import io.jmio.benchmarks.harness.Machine;
+import io.jmio.benchmarks.harness.ReadmeBlock;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -51,8 +60,7 @@ final class Report {
         StringBuilder md = new StringBuilder();
         md.append("### Echo comparison, ").append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
                 .append(" (").append(options.mode).append(" mode)\n\n");
-        md.append(String.format(Locale.ROOT, "Machine: %d CPUs (%s), %s. JDK: %s. Load average %.2f before the run, %.2f after.%n",
-                machine.cpus(), machine.cpuModel(), machine.kernel(), machine.jdk(), machine.loadAverage(), loadAfter));
+        md.append(machine.summary(loadAfter));
         md.append(String.format(Locale.ROOT, "Run: %d round(s) × %d scenario(s), %s s warm-up + %s s measured each; took %s.%n%n",
                 options.rounds, options.scenarios.size(), seconds(options.warmupMillis), seconds(options.measureMillis), duration(took)));
         summaryTable(md);
@@ -145,7 +153,7 @@ final class Report {
                 ? "With a single round there is no spread to report: treat these figures as rough."
                 : String.format(Locale.ROOT, "Between rounds of this run, a server's round trips/s varied by %s in the median case "
                         + "and by up to %s; absolute numbers drift further between runs on a shared machine, so compare ratios.",
-                        percent(Results.median(spreads.stream().mapToDouble(Double::doubleValue).toArray())),
+                        percent(Format.median(spreads.stream().mapToDouble(Double::doubleValue).toArray())),
                         percent(spreads.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)));
         return String.format(Locale.ROOT, "Loopback TCP echo, ping-pong: each connection sends a message and waits for the "
                 + "whole echo before sending the next. The load generator (C, one thread, edge-triggered epoll, every echoed "
@@ -186,14 +194,8 @@ final class Report {
      * this report and the chart link. Returns false, touching nothing, when the markers are absent.
      */
     boolean updateReadme(Path readme, String chartLink) throws IOException {
-        if (!Files.isRegularFile(readme)) return false;
-        String text = Files.readString(readme);
-        int begin = text.indexOf(README_BEGIN);
-        int end = text.indexOf(README_END);
-        if (begin < 0 || end < begin) return false;
-        String block = README_BEGIN + "\n" + markdown() + (chartLink == null ? "" : "\n![Echo round trips/s relative to C](" + chartLink + ")\n");
-        Files.writeString(readme, text.substring(0, begin) + block + text.substring(end));
-        return true;
+        return new ReadmeBlock(README_BEGIN, README_END).replace(readme,
+                markdown() + (chartLink == null ? "" : "\n![Echo round trips/s relative to C](" + chartLink + ")\n"));
     }
 
     private Results.Cell cell(ServerSpec server, Scenario scenario) {
@@ -208,32 +210,8 @@ final class Report {
         return ratio + " (" + absolute + ")";
     }
 
-    private static String ratio(double r) {
-        return Double.isNaN(r) ? "n/a" : String.format(Locale.ROOT, "%.2f", r);
-    }
-
-    private static String rate(double perSecond) {
-        return String.format(Locale.ROOT, "%,.0f/s", perSecond);
-    }
-
-    private static String micros(double us, int decimals) {
-        return String.format(Locale.ROOT, "%,." + decimals + "f µs", us);
-    }
-
     /** The load generator puts every round trip of 1 s or more into its last bucket, 1,000,000 µs. */
     private static String latency(double us) {
         return us >= 1_000_000 ? "≥ 1 s" : micros(us, 0);
-    }
-
-    private static String percent(double share) {
-        return String.format(Locale.ROOT, "%.0f%%", share * 100);
-    }
-
-    private static String seconds(long millis) {
-        return millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.format(Locale.ROOT, "%.1f", millis / 1000.0);
-    }
-
-    private static String duration(Duration d) {
-        return d.toMinutes() > 0 ? d.toMinutes() + " min " + d.toSecondsPart() + " s" : d.toSeconds() + " s";
     }
 }

@@ -1,7 +1,7 @@
 package io.jmio.benchmarks.echo.harness;
 
+import io.jmio.benchmarks.harness.Format;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -59,26 +59,16 @@ final class Results {
 
     /** A reference figure of 0 (say, less CPU than one clock tick in a starved window) gives no ratio. */
     private static double ratio(List<Measurement[]> pairs, ToDoubleFunction<Measurement> metric) {
-        return median(pairs.stream().filter(p -> metric.applyAsDouble(p[1]) > 0)
+        return Format.median(pairs.stream().filter(p -> metric.applyAsDouble(p[1]) > 0)
                 .mapToDouble(p -> metric.applyAsDouble(p[0]) / metric.applyAsDouble(p[1])).toArray());
     }
 
     private static double median(List<Measurement> measurements, ToDoubleFunction<Measurement> metric) {
-        return median(measurements.stream().mapToDouble(metric).toArray());
+        return Format.median(measurements.stream().mapToDouble(metric).toArray());
     }
 
     /** Range of round trips/s across rounds relative to their median: how far one round can be off. */
     private static double spread(List<Measurement> measurements) {
-        if (measurements.size() < 2) return Double.NaN;
-        double[] rates = measurements.stream().mapToDouble(Measurement::rttPerSecond).sorted().toArray();
-        return (rates[rates.length - 1] - rates[0]) / median(rates);
-    }
-
-    static double median(double[] values) {
-        if (values.length == 0) return Double.NaN;
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return Format.spread(measurements.stream().mapToDouble(Measurement::rttPerSecond).toArray());
     }
 }

@@ -1,4 +1,4 @@
-package io.jmio.benchmarks.echo.harness;
+package io.jmio.benchmarks.harness;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Runs short helper commands (gcc, taskset, getconf) and returns what they print. */
-final class Shell {
+public final class Shell {
     private Shell() {}
 
     /** Runs {@code command} to completion and returns its output; fails on a non-zero exit. */
-    static String run(List<String> command) throws IOException, InterruptedException {
+    public static String run(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int exit = process.waitFor();
@@ -20,7 +20,7 @@ final class Shell {
     }
 
     /** Whether {@code program} is an executable on the PATH. */
-    static boolean onPath(String program) {
+    public static boolean onPath(String program) {
         String path = System.getenv("PATH");
         if (path == null) return false;
         for (String dir : path.split(":")) {

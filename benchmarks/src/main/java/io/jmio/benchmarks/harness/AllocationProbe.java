@@ -1,4 +1,4 @@
-package io.jmio.benchmarks.echo.harness;
+package io.jmio.benchmarks.harness;
 
 import com.sun.management.ThreadMXBean;
 import java.io.BufferedReader;
@@ -92,7 +92,7 @@ public final class AllocationProbe {
     }
 
     /** Writes the agent jar (this class and a manifest naming it) to {@code jar}. */
-    static void writeJar(Path jar) throws IOException {
+    public static void writeJar(Path jar) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"), AllocationProbe.class.getName());

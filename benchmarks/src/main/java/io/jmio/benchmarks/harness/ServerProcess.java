@@ -1,4 +1,4 @@
-package io.jmio.benchmarks.echo.harness;
+package io.jmio.benchmarks.harness;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,32 +20,38 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A running echo server: started from a full command line (pinning included), ready once it printed
- * its {@code listening on} line, sampled for CPU time from {@code /proc/<pid>/stat} and, for JVM
- * servers, for allocated bytes through {@link AllocationProbe}.
+ * A running server of a comparison: started from a full command line (pinning included), ready once it
+ * printed its {@code listening on} line (or the line a foreign server such as redis-server prints when
+ * ready), sampled for CPU time from {@code /proc/<pid>/stat} and, for JVM servers, for allocated bytes
+ * through {@link AllocationProbe}.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on \\S*:(\\d+)");
 
     private final Process process;
     private final boolean probed;
+    private final Pattern ready;
+    /** The port the command was given, or -1 when the ready line names it (group 1 of {@link #ready}). */
+    private final int knownPort;
     private final CompletableFuture<Integer> listening = new CompletableFuture<>();
     private final BlockingQueue<Long> allocReplies = new ArrayBlockingQueue<>(16);
     private final Deque<String> recentOutput = new ArrayDeque<>();
 
     /** What a server reported at one instant of the run. */
-    record Sample(long nanos, long cpuTicks, long allocatedBytes) {}
+    public record Sample(long nanos, long cpuTicks, long allocatedBytes) {}
 
     /** The server could not be brought up: missing, crashed or silent. */
-    static final class StartFailure extends Exception {
+    public static final class StartFailure extends Exception {
         StartFailure(String message) {
             super(message);
         }
     }
 
-    private ServerProcess(Process process, boolean probed) {
+    private ServerProcess(Process process, boolean probed, Pattern ready, int knownPort) {
         this.process = process;
         this.probed = probed;
+        this.ready = ready;
+        this.knownPort = knownPort;
         Thread reader = new Thread(this::readOutput, "server-output-" + process.pid());
         reader.setDaemon(true);
         reader.start();
@@ -57,16 +63,30 @@ final class ServerProcess implements AutoCloseable {
      * @param probed whether the command loads {@link AllocationProbe}
      * @return the process, ready for connections on {@link #port()}
      */
-    static ServerProcess start(List<String> command, boolean probed, long timeoutMillis) throws IOException, StartFailure {
+    public static ServerProcess start(List<String> command, boolean probed, long timeoutMillis) throws IOException, StartFailure {
+        return start(command, probed, LISTENING, -1, timeoutMillis);
+    }
+
+    /**
+     * Starts a server that does not print a {@code listening on} line (redis-server): {@code command}
+     * already tells it to listen on {@code port}; it is ready once a line matches {@code readyLine}.
+     */
+    public static ServerProcess startOnPort(List<String> command, int port, Pattern readyLine, long timeoutMillis)
+            throws IOException, StartFailure {
+        return start(command, false, readyLine, port, timeoutMillis);
+    }
+
+    private static ServerProcess start(List<String> command, boolean probed, Pattern ready, int knownPort, long timeoutMillis)
+            throws IOException, StartFailure {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        ServerProcess server = new ServerProcess(process, probed);
+        ServerProcess server = new ServerProcess(process, probed, ready, knownPort);
         try {
             server.listening.get(timeoutMillis, TimeUnit.MILLISECONDS);
             return server;
         } catch (ExecutionException | TimeoutException e) {
             server.close();
             String why = e instanceof TimeoutException
-                    ? "printed no 'listening on' line within " + timeoutMillis + " ms"
+                    ? "printed no line matching '" + ready.pattern() + "' within " + timeoutMillis + " ms"
                     : process.isAlive() ? "closed its output before listening"
                     : "exited before listening (exit code " + process.exitValue() + ")";
             throw new StartFailure(why + lastLines(server.recentOutput()));
@@ -81,19 +101,24 @@ final class ServerProcess implements AutoCloseable {
         return output.isEmpty() ? "" : "; last output: " + output.replace('\n', ' ').strip();
     }
 
-    int port() {
+    public int port() {
         return listening.join();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Reads the server's CPU time and, when probed, its allocated bytes (-1 otherwise). */
-    Sample sample() throws IOException {
+    public Sample sample() throws IOException {
         long nanos = System.nanoTime();
         long ticks = cpuTicks();
         return new Sample(nanos, ticks, probed ? allocatedBytes() : -1);
+    }
+
+    /** The unit of {@link Sample#cpuTicks()}: clock ticks per second (sysconf CLK_TCK, usually 100). */
+    public static double clockTicksPerSecond() throws IOException, InterruptedException {
+        return Double.parseDouble(Shell.run(List.of("getconf", "CLK_TCK")).strip());
     }
 
     /** utime + stime of the whole process (all threads), in clock ticks. */
@@ -128,8 +153,8 @@ final class ServerProcess implements AutoCloseable {
                     allocReplies.offer(Long.parseLong(line.substring(AllocationProbe.REPLY.length()).trim()));
                     continue;
                 }
-                Matcher m = LISTENING.matcher(line);
-                if (!listening.isDone() && m.find()) listening.complete(Integer.parseInt(m.group(1)));
+                Matcher m = ready.matcher(line);
+                if (!listening.isDone() && m.find()) listening.complete(knownPort >= 0 ? knownPort : Integer.parseInt(m.group(1)));
                 synchronized (recentOutput) {
                     recentOutput.addLast(line);
                     if (recentOutput.size() > 10) recentOutput.removeFirst();
@@ -143,7 +168,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** The server's last few lines of output, for error messages. */
-    String recentOutput() {
+    public String recentOutput() {
         synchronized (recentOutput) {
             return String.join("\n", recentOutput);
         }

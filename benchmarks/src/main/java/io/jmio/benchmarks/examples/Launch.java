@@ -1,0 +1,49 @@
+package io.jmio.benchmarks.examples;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * How to start one server process of the comparison, pinned to a CPU, with {@code --port N} appended.
+ * JVM servers run a main class on this harness's own classpath, which holds the examples (the
+ * benchmarks jar shades them in) and the benchmarks' Netty server; native ones run a program.
+ *
+ * @param mainClass the JVM server's main class; null for a native program
+ * @param args      the native program and its arguments, or the main class's arguments, before the port
+ * @param readyLine what the server prints once it accepts connections
+ */
+record Launch(String mainClass, List<String> args, Pattern readyLine) {
+    /** What every jmio example and benchmark server prints when ready, followed by the address it was given. */
+    static final Pattern LISTENING = Pattern.compile("listening on ");
+
+    static Launch jvm(String mainClass, String... args) {
+        return new Launch(mainClass, List.of(args), LISTENING);
+    }
+
+    /** redis-server as the issue specifies it: persistence off (no RDB snapshots, no AOF), default single I/O thread. */
+    static Launch redisServer() {
+        return new Launch(null, List.of("redis-server", "--save", "", "--appendonly", "no", "--io-threads", "1"),
+                Pattern.compile("Ready to accept connections"));
+    }
+
+    boolean isJvm() {
+        return mainClass != null;
+    }
+
+    /** The full command line: pinned to {@code cpu}, then {@code extraArgs} and the port after the server's own arguments. */
+    List<String> command(int cpu, List<String> extraArgs, int port) {
+        List<String> command = new ArrayList<>(List.of("taskset", "-c", String.valueOf(cpu)));
+        if (isJvm()) {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            // JDK 24+ warns on JNA without it; on 22+ it also lets jmio choose its FFM backend.
+            if (Runtime.version().feature() >= 22) command.add("--enable-native-access=ALL-UNNAMED");
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        }
+        command.addAll(args);
+        command.addAll(extraArgs);
+        command.addAll(List.of("--port", String.valueOf(port)));
+        return command;
+    }
+}

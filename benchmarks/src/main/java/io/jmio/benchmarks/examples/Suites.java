@@ -1,0 +1,63 @@
+package io.jmio.benchmarks.examples;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The comparisons the harness knows (issue 8's targets), reference first. Adding a contender is one line. */
+final class Suites {
+    private static final String EXAMPLES = "io.jmio.examples.Main";
+    /** One event loop thread for every server, as redis-server has one. */
+    private static final String[] ONE_THREAD = {"--threads", "1"};
+
+    private Suites() {}
+
+    static List<Suite> selected(Options options, PinnedClient client) {
+        List<Suite> suites = new ArrayList<>();
+        for (String id : options.suites) {
+            suites.add(switch (id) {
+                case "kv" -> kv(options, client);
+                case "http" -> http(options, client);
+                case "proxy" -> proxy(options, client);
+                default -> throw new IllegalArgumentException("unknown suite " + id);
+            });
+        }
+        return suites;
+    }
+
+    /** The kv example against redis-server: every test, with and without pipelining; target 0.8× redis. */
+    private static Suite kv(Options options, PinnedClient client) {
+        List<Workload> workloads = new ArrayList<>();
+        for (int pipeline : options.pipelines) {
+            for (String test : options.kvTests) workloads.add(new RedisBenchmark(client, test, options.connections, pipeline));
+        }
+        return new Suite("kv", "kv example vs redis-server (redis-benchmark)", List.of(
+                Contender.of("redis", "redis-server (reference)", Launch.redisServer()),
+                Contender.of("jmio-kv", "jmio kv", example("kv"))), workloads, 0.8);
+    }
+
+    /** The http example, on both APIs, against Netty's epoll hello server; target: ahead of Netty. */
+    private static Suite http(Options options, PinnedClient client) {
+        return new Suite("http", "http example vs Netty (wrk)", List.of(
+                Contender.of("netty", "Netty epoll hello (reference)",
+                        Launch.jvm("io.jmio.benchmarks.http.NettyHttpHello", ONE_THREAD)),
+                Contender.of("jmio-http-core", "jmio http --api core", example("http", "--api", "core")),
+                Contender.of("jmio-http-coroutines", "jmio http --api coroutines", example("http", "--api", "coroutines"))),
+                List.of(new Wrk(client, options.connections)), 1.0);
+    }
+
+    /** wrk through the proxy example to the http example, against wrk to the http example directly. */
+    private static Suite proxy(Options options, PinnedClient client) {
+        Launch http = example("http", "--api", "coroutines");
+        return new Suite("proxy", "proxy example in front of the http example (wrk)", List.of(
+                Contender.of("direct", "http --api coroutines, direct (reference)", http),
+                new Contender("proxied", "the same through proxy", example("proxy"), http)),
+                List.of(new Wrk(client, options.connections)), Double.NaN);
+    }
+
+    private static Launch example(String name, String... args) {
+        List<String> all = new ArrayList<>(List.of(name));
+        all.addAll(List.of(args));
+        all.addAll(List.of(ONE_THREAD));
+        return Launch.jvm(EXAMPLES, all.toArray(new String[0]));
+    }
+}
