@@ -7,14 +7,16 @@ import java.io.IOException
 import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
+import kotlin.time.Duration.Companion.milliseconds
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
 
 /**
  * jmio coroutine echo server for the comparison, written as the README tells users to: one
  * [runEventLoop] thread, an accept loop, one coroutine per connection with a 16 KiB direct buffer.
- * The harness's "jmio coroutines" rows start it (with `-Djmio.backend=jna` or `ffm`), and with
- * `--read-timeout-ms N` the row that prices `withTimeout` around every read.
+ * The harness's "jmio coroutines" rows start it (with `-Djmio.backend=jna` or `ffm`); the rows
+ * that price a timeout on every read add `--with-timeout-ms N` (`withTimeout` around each read) or
+ * `--read-timeout-ms N` (the stream's [TcpStream.readTimeout]).
  */
 public object CoroutineEchoServer {
     private const val BUFFER_SIZE = 16 * 1024
@@ -22,24 +24,26 @@ public object CoroutineEchoServer {
     @JvmStatic
     public fun main(args: Array<String>) {
         val port = EchoServerArgs.port(args)
+        val withTimeoutMillis = EchoServerArgs.longOption(args, "--with-timeout-ms", 0)
         val readTimeoutMillis = EchoServerArgs.longOption(args, "--read-timeout-ms", 0)
         runEventLoop {
             TcpListener.bind(InetSocketAddress(InetAddress.getLoopbackAddress(), port)).use { server ->
                 EchoServerArgs.announce(server.localAddress)
                 while (true) {
                     val conn = server.accept()
-                    launch { conn.use { echo(it, readTimeoutMillis) } }
+                    if (readTimeoutMillis > 0) conn.readTimeout = readTimeoutMillis.milliseconds
+                    launch { conn.use { echo(it, withTimeoutMillis) } }
                 }
             }
         }
     }
 
-    /** Echoes until end of stream; with [readTimeoutMillis] > 0, every read runs inside `withTimeout`. */
-    private suspend fun echo(conn: TcpStream, readTimeoutMillis: Long) {
+    /** Echoes until end of stream; with [withTimeoutMillis] > 0, every read runs inside `withTimeout`. */
+    private suspend fun echo(conn: TcpStream, withTimeoutMillis: Long) {
         conn.socket.setNoDelay(true) // as the NIO and Netty servers do
         val buffer = ByteBuffer.allocateDirect(BUFFER_SIZE)
         try {
-            while ((if (readTimeoutMillis > 0) withTimeout(readTimeoutMillis) { conn.read(buffer) } else conn.read(buffer)) >= 0) {
+            while ((if (withTimeoutMillis > 0) withTimeout(withTimeoutMillis) { conn.read(buffer) } else conn.read(buffer)) >= 0) {
                 buffer.flip()
                 conn.writeFully(buffer)
                 buffer.clear()

@@ -70,7 +70,7 @@ public final class EchoHarness {
             AllocationProbe.writeJar(probeJar);
 
             List<ServerSpec> servers = options.servers == null
-                    ? Servers.all(options.examplesJar) : Servers.select(options.servers, options.examplesJar);
+                    ? Servers.defaults(options.examplesJar) : Servers.select(options.servers, options.examplesJar);
             Map<String, String> notRun = new LinkedHashMap<>();
             Results results = measure(servers, notRun);
 

@@ -16,7 +16,8 @@ import java.util.List;
 final class Options {
     static final String USAGE = String.join("\n",
             "usage: run-echo.sh [--quick | --smoke] [options]",
-            "  --servers c,nio,...     servers to run (default: all; c, the reference, always runs)",
+            "  --servers c,nio,...     servers to run (default: all but jmio-coroutines-withtimeout and",
+            "                          jmio-coroutines-readtimeout; c, the reference, always runs)",
             "  --scenarios 1x64,...    connections x message size, k = KiB (default: 1x64,50x64,50x16k,1000x64)",
             "  --rounds N              rounds, servers taken in turn within each (default 3; quick/smoke 1)",
             "  --warmup-ms N           warm-up before each measured window (default 2000; quick 1000, smoke 2000)",

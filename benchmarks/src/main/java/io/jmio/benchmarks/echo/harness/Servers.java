@@ -11,6 +11,19 @@ final class Servers {
 
     private Servers() {}
 
+    /**
+     * Rows run only when {@code --servers} names them, so the default run stays under 10 minutes:
+     * the prices of a timeout on every read, next to the plain coroutine row.
+     */
+    static final List<String> ON_REQUEST = List.of("jmio-coroutines-withtimeout", "jmio-coroutines-readtimeout");
+
+    /** What a run without {@code --servers} measures: every server but those {@link #ON_REQUEST}. */
+    static List<ServerSpec> defaults(Path examplesJar) {
+        List<ServerSpec> servers = all(examplesJar);
+        servers.removeIf(s -> ON_REQUEST.contains(s.id()));
+        return servers;
+    }
+
     static List<ServerSpec> all(Path examplesJar) {
         String coreMain = "io.jmio.examples.core.CoreEchoServer";
         List<ServerSpec> all = new ArrayList<>();
@@ -30,11 +43,15 @@ final class Servers {
         } else {
             all.add(ServerSpec.jvm("jmio-coroutines", "jmio coroutines", null, coroutineMain));
         }
-        // What withTimeout around every read costs: compare with the coroutine row on the same backend.
+        // What a timeout on every read costs: compare with the coroutine row on the same backend.
         boolean ffm = Runtime.version().feature() >= 22;
-        ServerSpec timed = ServerSpec.jvm("jmio-coroutines-timeout", "jmio coroutines, withTimeout per read" + (ffm ? " (FFM)" : ""),
+        String backend = ffm ? " (FFM)" : "";
+        ServerSpec withTimeout = ServerSpec.jvm("jmio-coroutines-withtimeout", "jmio coroutines, withTimeout per read" + backend,
+                null, coroutineMain, "--with-timeout-ms", "30000");
+        ServerSpec readTimeout = ServerSpec.jvm("jmio-coroutines-readtimeout", "jmio coroutines, readTimeout" + backend,
                 null, coroutineMain, "--read-timeout-ms", "30000");
-        all.add(ffm ? timed.withJvmArgs("-Djmio.backend=ffm") : timed);
+        all.add(ffm ? withTimeout.withJvmArgs("-Djmio.backend=ffm") : withTimeout);
+        all.add(ffm ? readTimeout.withJvmArgs("-Djmio.backend=ffm") : readTimeout);
         all.add(ServerSpec.jvm("nio", "Java NIO Selector", null, "io.jmio.benchmarks.echo.NioEchoServer"));
         all.add(ServerSpec.jvm("netty", "Netty epoll", null, "io.jmio.benchmarks.echo.NettyEchoServer"));
         all.add(ServerSpec.jvm("ktor", "Ktor raw sockets", null, "io.jmio.benchmarks.echo.KtorEchoServerKt"));
