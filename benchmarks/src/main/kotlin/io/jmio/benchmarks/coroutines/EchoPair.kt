@@ -6,6 +6,7 @@ import java.io.IOException
 import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
+import kotlin.time.Duration.Companion.milliseconds
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.cancel
@@ -16,10 +17,16 @@ import kotlinx.coroutines.withTimeout
 
 /**
  * A coroutine echo client and server over loopback TCP on one jmio event loop thread (the shape of
- * the coroutine allocation test), with or without `withTimeout(10_000)` around every read on both
- * sides: what a per-read deadline costs a round trip.
+ * the coroutine allocation test), with a deadline on every read on both sides or not: [timeout] is
+ * "none", "withTimeout" (`withTimeout(10_000)` around each read) or "readTimeout" (the streams'
+ * `readTimeout` of 10 s). What a per-read deadline costs a round trip.
  */
-public class EchoPair(private val timeoutEachRead: Boolean) : AutoCloseable {
+public class EchoPair(private val timeout: String) : AutoCloseable {
+    private val timeoutEachRead = when (timeout) {
+        "none", "readTimeout" -> false
+        "withTimeout" -> true
+        else -> throw IllegalArgumentException("unknown timeout kind: $timeout")
+    }
     private val loop = BenchmarkDispatcher.open(BenchmarkDispatcher.JMIO)
     private val scope = CoroutineScope(loop.dispatcher + Job())
     private val out = ByteBuffer.allocateDirect(SIZE)
@@ -33,6 +40,10 @@ public class EchoPair(private val timeoutEachRead: Boolean) : AutoCloseable {
                 val listener = TcpListener.bind(InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 val client = TcpStream.connect(listener.localAddress)
                 val server = listener.accept()
+                if (timeout == "readTimeout") {
+                    client.readTimeout = TIMEOUT_MILLIS.milliseconds
+                    server.readTimeout = TIMEOUT_MILLIS.milliseconds
+                }
                 scope.launch { server.use { echo(it) } }
                 listener to client
             }
