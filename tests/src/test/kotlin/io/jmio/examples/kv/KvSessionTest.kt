@@ -336,4 +336,19 @@ class KvSessionTest : FunSpec({
         (client.session.input().capacity() < 100_000) shouldBe true
         client.call("GET", "big") shouldBe bulk(big)
     }
+
+    test("a claimed bulk length allocates nothing before its bytes arrive") {
+        // 30 bytes that claim 500 MiB once made the input buffer that large at once: a few such
+        // connections took the heap. The input now grows with what arrives, at most doubling.
+        val client = Client()
+        client.raw("*3\r\n\$3\r\nSET\r\n\$1\r\nk\r\n\$524288000\r\n" + "v".repeat(100_000)) shouldBe ""
+        withClue(client.session.input().capacity()) { (client.session.input().capacity() <= 256 * 1024) shouldBe true }
+        // The rest still arrives and is stored whole.
+        val value = "v".repeat(3_000_000)
+        val small = Client()
+        small.raw("*3\r\n\$3\r\nSET\r\n\$1\r\nk\r\n\$${value.length}\r\n") shouldBe ""
+        (small.session.input().capacity() <= 64 * 1024) shouldBe true
+        small.raw(value + "\r\n") shouldBe OK
+        small.call("GET", "k") shouldBe bulk(value)
+    }
 })
