@@ -30,6 +30,11 @@ internal class Client(val store: Store = Store(), maxBulk: Long = KvSession.DEFA
         return replies.toString()
     }
 
+    /** Sends raw protocol bytes in pieces of [piece] bytes, processing after each, as reads of a slow socket would. */
+    fun rawInPieces(bytes: String, piece: Int): String = buildString {
+        for (start in bytes.indices step piece) append(raw(bytes.substring(start, minOf(bytes.length, start + piece))))
+    }
+
     /** Sends one command as a multibulk request; returns its reply. */
     fun call(vararg args: String): String = raw(encode(*args))
 
@@ -335,6 +340,22 @@ class KvSessionTest : FunSpec({
         client.call("SET", "big", big) shouldBe OK
         (client.session.input().capacity() < 100_000) shouldBe true
         client.call("GET", "big") shouldBe bulk(big)
+    }
+
+    test("a request of many arguments arriving in pieces of any size parses to the same arguments") {
+        // Each read goes on where the last one stopped (re-parsing from the start made such a
+        // request cost quadratic time): the kept arguments must survive the buffer compacting and growing.
+        val keys = (0 until 3000).map { "key:$it" }
+        val mset = Client.encode("MSET", *keys.flatMap { listOf(it, "value of $it") }.toTypedArray())
+        val mget = Client.encode("MGET", *keys.toTypedArray())
+        val expected = "*${keys.size}\r\n" + keys.joinToString("") { bulk("value of $it") }
+        for (piece in listOf(1, 2, 5, 13, 64, 4096, 100_000)) {
+            val client = Client()
+            withClue("pieces of $piece bytes") {
+                client.rawInPieces("PING\r\n" + mset + Client.encode("PING"), piece) shouldBe "+PONG\r\n$OK+PONG\r\n"
+                client.rawInPieces(mget, piece) shouldBe expected
+            }
+        }
     }
 
     test("a claimed bulk length allocates nothing before its bytes arrive") {
