@@ -112,9 +112,12 @@ private fun fuzz(target: Target, address: InetSocketAddress, cases: Int, seed: L
             }
             // Many clients that stall inside requests claiming the most the limits allow (a body of
             // 10^18 bytes, a bulk of 512 MiB) cost the server nothing until their bytes come.
-            val stalled = List(STALLED_CLIENTS) { Socket(address.address, address.port) }
+            val stalled = ArrayList<Socket>()
             try {
-                stalled.forEach { it.getOutputStream().write(inputs.stalled.toByteArray()) }
+                repeat(STALLED_CLIENTS) {
+                    stalled += Socket(address.address, address.port)
+                    stalled.last().getOutputStream().write(inputs.stalled.toByteArray())
+                }
                 othersAreServed(target, address, bystander, seed)
             } finally {
                 stalled.forEach { it.close() }
