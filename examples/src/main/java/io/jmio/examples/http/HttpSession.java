@@ -47,6 +47,7 @@ public final class HttpSession {
     private boolean http10;
     private int hosts;
     private long contentLength;
+    private boolean hasContentLength;
     private boolean chunked;
     private boolean expectContinue;
     private boolean connectionClose;
@@ -158,6 +159,7 @@ public final class HttpSession {
     private Response parseHead(ByteBuffer in, int start, int end) {
         hosts = 0;
         contentLength = 0;
+        hasContentLength = false;
         chunked = false;
         expectContinue = false;
         connectionClose = false;
@@ -299,7 +301,7 @@ public final class HttpSession {
     private boolean recordContentLength(ByteBuffer in, int value, int valueEnd) {
         int digits = valueEnd - value;
         // One length only: a second one, even equal, is a smuggling risk we refuse (RFC 9112 6.3).
-        if (contentLength != 0 || digits == 0 || digits > 18) {
+        if (hasContentLength || digits == 0 || digits > 18) {
             return false;
         }
         long length = 0;
@@ -311,6 +313,7 @@ public final class HttpSession {
             length = length * 10 + (b - '0');
         }
         contentLength = length;
+        hasContentLength = true;
         return true;
     }
 

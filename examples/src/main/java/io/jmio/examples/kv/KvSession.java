@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p>A batch of pipelined requests runs under the store's lock, so connections on several event
- * loops share one store and each command is atomic. The input buffer grows for a large request
- * (up to {@link #MAX_REQUEST}) and shrinks back after it. A malformed request, or one over the
- * limits, gets {@code -ERR Protocol error: ...} and closes this connection only.
+ * loops share one store and each command is atomic. The input buffer grows as a large request
+ * arrives (doubling, up to {@link #MAX_REQUEST}) and shrinks back after it. A malformed request,
+ * or one over the limits, gets {@code -ERR Protocol error: ...} and closes this connection only.
  */
 public final class KvSession {
     /** Reply bytes after which a batch pauses so they can be written. */
@@ -120,9 +120,11 @@ public final class KvSession {
             input.clear();
         } else if (needed > MAX_REQUEST) {
             protocolError("ERR Protocol error: request larger than " + MAX_REQUEST + " bytes");
-        } else if (needed > input.capacity() || !input.hasRemaining()) {
+        } else if (!input.hasRemaining()) {
+            // Grow with what has arrived, doubling, never to the length a request claims: 30 bytes
+            // could claim 512 MiB, and a few such connections would take the heap.
             // A large request is rare and short-lived: the heap holds it better than direct memory.
-            long size = Math.min(MAX_REQUEST, Math.max(needed, 2L * input.capacity()));
+            long size = Math.min(MAX_REQUEST, 2L * input.capacity());
             ByteBuffer grown = ByteBuffer.allocate((int) size);
             input.flip();
             grown.put(input);

@@ -35,6 +35,21 @@ final class Request {
         count++;
     }
 
+    /** Keeps the arguments parsed so far relative to the request's {@code start}, as the buffer may move it. */
+    void suspend(int start) {
+        for (int i = 0; i < count; i++) {
+            offsets[i] -= start;
+        }
+    }
+
+    /** Takes back {@code args} arguments kept by {@link #suspend}, the request now at {@code start}. */
+    void resume(int args, int start) {
+        count = args;
+        for (int i = 0; i < count; i++) {
+            offsets[i] += start;
+        }
+    }
+
     /** Whether argument {@code arg} equals {@code upper} (upper-case ASCII), ignoring case. */
     boolean is(int arg, byte[] upper) {
         int length = lengths[arg];

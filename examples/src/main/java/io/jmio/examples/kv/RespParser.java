@@ -19,6 +19,16 @@ final class RespParser {
     private final int maxArgs;
     /** How many bytes, from the buffer's position, the pending request needs at least. */
     private long needed;
+    /**
+     * A multibulk request that has partly arrived: its count (-1: none), how many of its arguments
+     * were parsed and where the next one starts, relative to the request's start. The next call
+     * goes on from there: parsing from the start on every read made a request of many arguments
+     * cost time quadratic in its length (1M arguments arriving 64 KiB at a time: minutes, under the
+     * store's lock).
+     */
+    private long pendingCount = -1;
+    private int pendingArgs;
+    private int pendingNext;
 
     RespParser(long maxBulk, int maxArgs) {
         this.maxBulk = maxBulk;
@@ -56,25 +66,36 @@ final class RespParser {
     }
 
     private int parseMultibulk(ByteBuffer in, int start, Request request) {
-        int lineEnd = findLineEnd(in, start, "too big mbulk count string");
-        if (lineEnd < 0) {
-            return -1;
+        long count;
+        int at;
+        int lineEnd;
+        if (pendingCount >= 0) {
+            count = pendingCount;
+            at = start + pendingNext;
+            request.resume(pendingArgs, start);
+            pendingCount = -1;
+        } else {
+            lineEnd = findLineEnd(in, start, "too big mbulk count string");
+            if (lineEnd < 0) {
+                return -1;
+            }
+            count = parseLength(in, start + 1, lineEnd, "invalid multibulk length");
+            if (count > maxArgs) {
+                throw RespError.protocol("invalid multibulk length");
+            }
+            at = lineEnd + 2;
         }
-        long count = parseLength(in, start + 1, lineEnd, "invalid multibulk length");
-        if (count > maxArgs) {
-            throw RespError.protocol("invalid multibulk length");
-        }
-        int at = lineEnd + 2;
-        for (long arg = 0; arg < count; arg++) {
+        for (long arg = request.count; arg < count; arg++) {
             if (at >= in.limit()) {
-                return needMore(start, at + 1L);
+                needMore(start, at + 1L);
+                return suspend(start, at, count, request);
             }
             if (in.get(at) != '$') {
                 throw RespError.protocol("expected '$', got '" + (char) (in.get(at) & 0xff) + "'");
             }
             lineEnd = findLineEnd(in, at, "too big bulk count string");
             if (lineEnd < 0) {
-                return -1;
+                return suspend(start, at, count, request);
             }
             long length = parseLength(in, at + 1, lineEnd, "invalid bulk length");
             if (length < 0 || length > maxBulk) {
@@ -82,7 +103,8 @@ final class RespParser {
             }
             long data = lineEnd + 2;
             if (data + length + 2 > in.limit()) {
-                return needMore(start, data + length + 2);
+                needMore(start, data + length + 2);
+                return suspend(start, at, count, request);
             }
             int dataEnd = (int) (data + length);
             if (in.get(dataEnd) != '\r' || in.get(dataEnd + 1) != '\n') {
@@ -92,6 +114,15 @@ final class RespParser {
             at = dataEnd + 2;
         }
         return at;
+    }
+
+    /** Remembers how far the multibulk request at {@code start} got: the argument at {@code next} is incomplete. */
+    private int suspend(int start, int next, long count, Request request) {
+        pendingArgs = request.count;
+        request.suspend(start);
+        pendingNext = next - start;
+        pendingCount = count;
+        return -1;
     }
 
     /** A line's '\r' index, or -1 (with {@link #needed} set) if the line is not complete yet. */

@@ -17,6 +17,10 @@ import kotlinx.coroutines.yield
  *
  * Keys with a TTL are removed lazily when read, and actively by a timer on loop 0 that wakes
  * every [EXPIRY_INTERVAL_MILLIS] (a `delay` on the loop's own timer heap).
+ *
+ * There is no idle timeout (as Redis's default `timeout 0`): a client that stops in the middle of
+ * a request keeps its connection, and the part it sent (never more than it sent, at most
+ * [KvSession.MAX_REQUEST]), until it closes.
  */
 class KvServer(
     private val store: Store = Store(),

@@ -163,6 +163,21 @@ class HttpSessionTest : FunSpec({
         }
     }
 
+    test("a second Content-Length is refused even when the first is 0 (found by ProtocolFuzzTest)") {
+        // A zero length once counted as "no length yet", so the second one framed the body: a
+        // smuggling risk, as a proxy in front may have used the first.
+        for (lengths in listOf("0" to "5", "0" to "0", "5" to "0")) {
+            val exchange = Exchange()
+            val answer = exchange.send(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${lengths.first}\r\nContent-Length: ${lengths.second}\r\n\r\nhello",
+            )
+            withClue(lengths) {
+                answer.statusCodes() shouldBe listOf(400)
+                exchange.session.isClosing shouldBe true
+            }
+        }
+    }
+
     test("headers over 8 KiB get 431, whether the head is complete or still arriving") {
         val big = "X-Filler: " + "a".repeat(HttpSession.MAX_HEAD) + "\r\n"
         Exchange().send("GET / HTTP/1.1\r\nHost: x\r\n$big\r\n").statusCodes() shouldBe listOf(431)

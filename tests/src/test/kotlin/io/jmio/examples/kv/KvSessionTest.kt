@@ -30,6 +30,11 @@ internal class Client(val store: Store = Store(), maxBulk: Long = KvSession.DEFA
         return replies.toString()
     }
 
+    /** Sends raw protocol bytes in pieces of [piece] bytes, processing after each, as reads of a slow socket would. */
+    fun rawInPieces(bytes: String, piece: Int): String = buildString {
+        for (start in bytes.indices step piece) append(raw(bytes.substring(start, minOf(bytes.length, start + piece))))
+    }
+
     /** Sends one command as a multibulk request; returns its reply. */
     fun call(vararg args: String): String = raw(encode(*args))
 
@@ -335,5 +340,36 @@ class KvSessionTest : FunSpec({
         client.call("SET", "big", big) shouldBe OK
         (client.session.input().capacity() < 100_000) shouldBe true
         client.call("GET", "big") shouldBe bulk(big)
+    }
+
+    test("a request of many arguments arriving in pieces of any size parses to the same arguments") {
+        // Each read goes on where the last one stopped (re-parsing from the start made such a
+        // request cost quadratic time): the kept arguments must survive the buffer compacting and growing.
+        val keys = (0 until 3000).map { "key:$it" }
+        val mset = Client.encode("MSET", *keys.flatMap { listOf(it, "value of $it") }.toTypedArray())
+        val mget = Client.encode("MGET", *keys.toTypedArray())
+        val expected = "*${keys.size}\r\n" + keys.joinToString("") { bulk("value of $it") }
+        for (piece in listOf(1, 2, 5, 13, 64, 4096, 100_000)) {
+            val client = Client()
+            withClue("pieces of $piece bytes") {
+                client.rawInPieces("PING\r\n" + mset + Client.encode("PING"), piece) shouldBe "+PONG\r\n$OK+PONG\r\n"
+                client.rawInPieces(mget, piece) shouldBe expected
+            }
+        }
+    }
+
+    test("a claimed bulk length allocates nothing before its bytes arrive") {
+        // 30 bytes that claim 500 MiB once made the input buffer that large at once: a few such
+        // connections took the heap. The input now grows with what arrives, at most doubling.
+        val client = Client()
+        client.raw("*3\r\n\$3\r\nSET\r\n\$1\r\nk\r\n\$524288000\r\n" + "v".repeat(100_000)) shouldBe ""
+        withClue(client.session.input().capacity()) { (client.session.input().capacity() <= 256 * 1024) shouldBe true }
+        // The rest still arrives and is stored whole.
+        val value = "v".repeat(3_000_000)
+        val small = Client()
+        small.raw("*3\r\n\$3\r\nSET\r\n\$1\r\nk\r\n\$${value.length}\r\n") shouldBe ""
+        (small.session.input().capacity() <= 64 * 1024) shouldBe true
+        small.raw(value + "\r\n") shouldBe OK
+        small.call("GET", "k") shouldBe bulk(value)
     }
 })
