@@ -15,6 +15,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.async
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
@@ -68,12 +69,10 @@ class CancellationRaceTest : FunSpec({
                     withContext(Dispatchers.Default) {
                         coroutineScope {
                             streams.forEachIndexed { id, stream ->
-                                val written = AtomicLong(-1)
+                                val writer = async { Canceller(this, loop, seed + id * 2, cancelled, more).writes(stream, id) }
                                 launch {
-                                    written.set(Canceller(this, loop, seed + id * 2, cancelled, more).writes(stream, id))
-                                }
-                                launch {
-                                    bytesVerified.addAndGet(Canceller(this, loop, seed + id * 2 + 1, cancelled, more).reads(stream, id, written))
+                                    // The reader may see end of stream before the writer's coroutine has returned its count.
+                                    bytesVerified.addAndGet(Canceller(this, loop, seed + id * 2 + 1, cancelled, more).reads(stream, id) { writer.await() })
                                 }
                             }
                             launch {
@@ -179,7 +178,7 @@ private class Canceller(
     }
 
     /** Reads in cancelled reads while [more], then to the end, checking every byte; returns the verified count. */
-    suspend fun reads(stream: TcpStream, id: Int, written: AtomicLong): Long {
+    suspend fun reads(stream: TcpStream, id: Int, written: suspend () -> Long): Long {
         val input = ByteBuffer.allocateDirect(CHUNK)
         var offset = 0L
         fun verify() {
@@ -200,7 +199,8 @@ private class Canceller(
             while (stream.read(input) >= 0) verify()
         }
         verify()
-        check(offset == written.get()) { "connection $id: read $offset bytes, ${written.get()} were written" }
+        val total = written()
+        check(offset == total) { "connection $id: read $offset bytes, $total were written" }
         return offset
     }
 }
