@@ -33,3 +33,11 @@ internal suspend fun echo(conn: TcpStream) {
         buf.clear()
     }
 }
+
+/** A connected loopback pair on the current loop, (client, accepted), both closed after [block]. */
+internal suspend fun <T> withConnectedPair(block: suspend (client: TcpStream, conn: TcpStream) -> T): T =
+    TcpListener.bind(LOOPBACK_ANY_PORT).use { server ->
+        TcpStream.connect(server.localAddress).use { client ->
+            server.accept().use { conn -> block(client, conn) }
+        }
+    }

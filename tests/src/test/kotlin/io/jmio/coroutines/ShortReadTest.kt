@@ -17,17 +17,13 @@ class ShortReadTest : FunSpec({
 
     test("data and end of stream both queued before the read: the short read is followed by -1") {
         runEventLoop {
-            TcpListener.bind(LOOPBACK_ANY_PORT).use { server ->
-                TcpStream.connect(server.localAddress).use { client ->
-                    server.accept().use { conn ->
-                        client.writeFully(ByteBuffer.wrap("hello".toByteArray()))
-                        client.shutdown(Shutdown.WRITE)
-                        delay(100) // the loop sees data and hang-up in one event while nobody reads
-                        val buf = ByteBuffer.allocateDirect(64)
-                        withTimeout(5_000) { conn.read(buf) } shouldBe 5
-                        withTimeout(5_000) { conn.read(buf) } shouldBe -1
-                    }
-                }
+            withConnectedPair { client, conn ->
+                client.writeFully(ByteBuffer.wrap("hello".toByteArray()))
+                client.shutdown(Shutdown.WRITE)
+                delay(100) // the loop sees data and hang-up in one event while nobody reads
+                val buf = ByteBuffer.allocateDirect(64)
+                withTimeout(5_000) { conn.read(buf) } shouldBe 5
+                withTimeout(5_000) { conn.read(buf) } shouldBe -1
             }
         }
     }
@@ -47,36 +43,28 @@ class ShortReadTest : FunSpec({
 
     test("awaitReadable after a short read consumes the edge, and the read after it still gets the data") {
         runEventLoop {
-            TcpListener.bind(LOOPBACK_ANY_PORT).use { server ->
-                TcpStream.connect(server.localAddress).use { client ->
-                    server.accept().use { conn ->
-                        val buf = ByteBuffer.allocateDirect(64)
-                        client.writeFully(ByteBuffer.wrap(byteArrayOf(1, 2, 3)))
-                        withTimeout(5_000) { conn.read(buf) } shouldBe 3
-                        client.writeFully(ByteBuffer.wrap(byteArrayOf(4, 5, 6, 7)))
-                        withTimeout(5_000) { conn.awaitReadable() }
-                        withTimeout(5_000) { conn.read(buf) } shouldBe 4
-                    }
-                }
+            withConnectedPair { client, conn ->
+                val buf = ByteBuffer.allocateDirect(64)
+                client.writeFully(ByteBuffer.wrap(byteArrayOf(1, 2, 3)))
+                withTimeout(5_000) { conn.read(buf) } shouldBe 3
+                client.writeFully(ByteBuffer.wrap(byteArrayOf(4, 5, 6, 7)))
+                withTimeout(5_000) { conn.awaitReadable() }
+                withTimeout(5_000) { conn.read(buf) } shouldBe 4
             }
         }
     }
 
     test("a full read does not count as short: the bytes behind it are read without a new edge") {
         runEventLoop {
-            TcpListener.bind(LOOPBACK_ANY_PORT).use { server ->
-                TcpStream.connect(server.localAddress).use { client ->
-                    server.accept().use { conn ->
-                        client.writeFully(ByteBuffer.wrap(ByteArray(100) { it.toByte() }))
-                        delay(100)
-                        val buf = ByteBuffer.allocateDirect(60)
-                        withTimeout(5_000) { conn.read(buf) } shouldBe 60
-                        buf.clear()
-                        withTimeout(5_000) { conn.read(buf) } shouldBe 40
-                        buf.flip()
-                        buf.get(0) shouldBe 60.toByte()
-                    }
-                }
+            withConnectedPair { client, conn ->
+                client.writeFully(ByteBuffer.wrap(ByteArray(100) { it.toByte() }))
+                delay(100)
+                val buf = ByteBuffer.allocateDirect(60)
+                withTimeout(5_000) { conn.read(buf) } shouldBe 60
+                buf.clear()
+                withTimeout(5_000) { conn.read(buf) } shouldBe 40
+                buf.flip()
+                buf.get(0) shouldBe 60.toByte()
             }
         }
     }
