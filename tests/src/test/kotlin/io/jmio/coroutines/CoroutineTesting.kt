@@ -5,14 +5,22 @@ import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 
 /**
- * Open sockets and anonymous-inode fds (epoll, eventfd) of this process: what these tests create.
- * Files the JVM opens (jars) and pipes of earlier tests' child processes, which the JDK's process
- * reaper closes whenever it gets to them, come and go on their own and are not counted.
+ * Open sockets and anonymous-inode fds (epoll, eventfd) of this process, as "fd -> target": what
+ * these tests create. Files the JVM opens (jars) and pipes of earlier tests' child processes,
+ * which the JDK's process reaper closes whenever it gets to them, come and go on their own and
+ * are not listed.
  */
-internal fun openFdCount(): Int = File("/proc/self/fd").listFiles()!!.count { fd ->
+internal fun openFds(): Set<String> = File("/proc/self/fd").listFiles()!!.mapNotNull { fd ->
     val target = runCatching { java.nio.file.Files.readSymbolicLink(fd.toPath()).toString() }.getOrNull()
-    target != null && (target.startsWith("socket:") || target.startsWith("anon_inode:"))
-}
+    if (target != null && (target.startsWith("socket:") || target.startsWith("anon_inode:"))) "${fd.name} -> $target" else null
+}.toSet()
+
+/**
+ * The fds open now that were not in [before]: what a test leaked. A set difference rather than a
+ * count, so that an fd some other part of the JVM closes meanwhile cannot hide a leak or fail
+ * the test.
+ */
+internal fun fdsOpenedSince(before: Set<String>): Set<String> = openFds() - before
 
 internal val LOOPBACK_ANY_PORT = InetSocketAddress("127.0.0.1", 0)
 

@@ -34,18 +34,18 @@ class EventLoopDispatcherTest : FunSpec({
     }
 
     test("runEventLoop rethrows the block's exception and still leaves no fd") {
-        val before = openFdCount()
+        val before = openFds()
         shouldThrow<IllegalStateException> {
             runEventLoop<Unit> {
                 TcpListener.bind(LOOPBACK_ANY_PORT)
                 error("boom")
             }
         }
-        openFdCount() shouldBe before
+        fdsOpenedSince(before) shouldBe emptySet()
     }
 
     test("runEventLoop closes sockets left open and leaves no fd") {
-        val before = openFdCount()
+        val before = openFds()
         repeat(50) {
             runEventLoop {
                 val server = TcpListener.bind(LOOPBACK_ANY_PORT)
@@ -54,7 +54,7 @@ class EventLoopDispatcherTest : FunSpec({
                 client.localAddress // left open on purpose
             }
         }
-        openFdCount() shouldBe before
+        fdsOpenedSince(before) shouldBe emptySet()
     }
 
     test("delays on the loop fire in deadline order and not early") {

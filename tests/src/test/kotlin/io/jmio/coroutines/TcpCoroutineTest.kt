@@ -241,16 +241,16 @@ class TcpCoroutineTest : FunSpec({
     }
 
     test("connecting to a closed port throws ConnectException and leaks nothing") {
-        val before = openFdCount()
+        val before = openFds()
         runEventLoop {
             val port = TcpListener.bind(LOOPBACK_ANY_PORT).use { it.localAddress.port }
             shouldThrow<ConnectException> { TcpStream.connect(InetSocketAddress("127.0.0.1", port)) }
         }
-        openFdCount() shouldBe before
+        fdsOpenedSince(before) shouldBe emptySet()
     }
 
     test("a cancelled connect closes the half-open socket") {
-        val before = openFdCount()
+        val before = openFds()
         runEventLoop {
             // A listener with a full accept queue drops SYNs, so a further connect stays pending.
             val full = TcpSocket.v4().bind(LOOPBACK_ANY_PORT).listen(1)
@@ -260,7 +260,7 @@ class TcpCoroutineTest : FunSpec({
             fillers.forEach { it.close() }
             full.close()
         }
-        openFdCount() shouldBe before
+        fdsOpenedSince(before) shouldBe emptySet()
     }
 
     test("an EventLoopGroup serves one port from two loops") {
