@@ -130,7 +130,7 @@ class EventLoopRegistrationTest : FunSpec({
         withRunningLoop { loop ->
             TestEventFd().use { busy ->
                 // A source that is ready every turn keeps the loop dispatching throughout.
-                loop.register(busy.source, Interest.READABLE) { _, _ -> busy.signal() }
+                val busyRegistration = loop.register(busy.source, Interest.READABLE) { _, _ -> busy.signal() }
                 busy.signal()
                 TestEventFd().use { fd ->
                     repeat(2_000) { round ->
@@ -142,6 +142,14 @@ class EventLoopRegistrationTest : FunSpec({
                         fd.drain()
                     }
                 }
+                // Before busy's fd closes, on the loop's thread (where deregistering is exact): its
+                // handler must not write to a closed, or reused, fd number.
+                val deregistered = CountDownLatch(1)
+                loop.execute {
+                    busyRegistration.deregister()
+                    deregistered.countDown()
+                }
+                check(deregistered.await(10, TimeUnit.SECONDS)) { "the loop did not deregister busy" }
             }
         }
     }
