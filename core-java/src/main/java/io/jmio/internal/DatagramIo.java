@@ -57,7 +57,7 @@ public final class DatagramIo {
             long to = addressLength == 0 ? 0 : scratch.address + Scratch.ADDRESS;
             long data;
             if (src.isDirect()) {
-                data = FdIo.writeAddress(handle, src) + position;
+                data = handle.writes.addressOf(src) + position;
             } else {
                 ByteBuffer copy = heapCopyBuffer(scratch, length);
                 ((Buffer) copy).clear();
@@ -109,7 +109,7 @@ public final class DatagramIo {
                 fromLength = scratch.address + Scratch.ADDRESS_LENGTH;
             }
             ByteBuffer copy = dst.isDirect() ? null : heapCopyBuffer(scratch, wanted);
-            long data = copy == null ? FdIo.readAddress(handle, dst) + position : SYS.address(copy);
+            long data = copy == null ? handle.reads.addressOf(dst) + position : SYS.address(copy);
             long n;
             do {
                 n = SYS.recvfrom(fd, data, wanted, flags, from, fromLength);

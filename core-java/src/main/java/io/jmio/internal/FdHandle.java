@@ -21,14 +21,9 @@ public final class FdHandle {
     private final int fd;
     private final boolean ownsFd;
     private volatile int state;
-    /**
-     * The direct buffers last read into and written from, for {@link FdIo#readAddress}: one per
-     * direction, since a socket is usually read through one buffer and written from another.
-     * Read and written without synchronization on purpose: a thread that sees another's entry
-     * sees its final address, and a stale or missing entry only costs a fresh lookup.
-     */
-    LastBuffer lastRead;
-    LastBuffer lastWrite;
+    /** The direct buffers last read into and written from, with their addresses (see FdIo). */
+    final BufferAddressCache reads = new BufferAddressCache();
+    final BufferAddressCache writes = new BufferAddressCache();
 
     /** Takes ownership of {@code fd}: it is closed with this handle. */
     public FdHandle(int fd) {

@@ -32,34 +32,6 @@ public final class FdIo {
     }
 
     /**
-     * The native address of direct {@code dst}'s index 0, for a read. A socket is usually read
-     * through the same buffer call after call (and written from another), so each handle
-     * remembers the last buffer per direction: a hit costs a reference compare, where the
-     * backend's lookup is a JNI call (JNA on JDK 24+) or a segment that C2 does not always
-     * scalar-replace (FFM). A miss allocates one small weak entry.
-     */
-    static long readAddress(FdHandle handle, ByteBuffer dst) {
-        LastBuffer last = handle.lastRead;
-        if (last != null && last.get() == dst) {
-            return last.address;
-        }
-        long address = SYS.address(dst);
-        handle.lastRead = new LastBuffer(dst, address);
-        return address;
-    }
-
-    /** {@link #readAddress} for a write. */
-    static long writeAddress(FdHandle handle, ByteBuffer src) {
-        LastBuffer last = handle.lastWrite;
-        if (last != null && last.get() == src) {
-            return last.address;
-        }
-        long address = SYS.address(src);
-        handle.lastWrite = new LastBuffer(src, address);
-        return address;
-    }
-
-    /**
      * Like {@link #read} with {@code recv} flags ({@code MSG_PEEK} leaves the data queued).
      * {@code operation} names the call in exception messages.
      */
@@ -74,7 +46,7 @@ public final class FdIo {
         try {
             long n;
             if (dst.isDirect()) {
-                long address = readAddress(handle, dst) + position;
+                long address = handle.reads.addressOf(dst) + position;
                 do {
                     n = flags == 0 ? SYS.read(fd, address, wanted) : SYS.recvfrom(fd, address, wanted, flags, 0, 0);
                 } while (n == -Errno.EINTR);
@@ -112,7 +84,7 @@ public final class FdIo {
         try {
             long n;
             if (src.isDirect()) {
-                long address = writeAddress(handle, src) + position;
+                long address = handle.writes.addressOf(src) + position;
                 do {
                     n = SYS.write(fd, address, wanted);
                 } while (n == -Errno.EINTR);
