@@ -5,10 +5,10 @@ import io.jmio.coroutines.internal.incomingOf
 import io.jmio.Interest
 import io.jmio.coroutines.internal.IoAttempt
 import io.jmio.coroutines.internal.SocketIo
+import io.jmio.coroutines.internal.untilReady
 import java.net.InetSocketAddress
 import kotlinx.coroutines.flow.Flow
 import io.jmio.net.TcpListener as CoreTcpListener
-import kotlinx.coroutines.yield
 
 /**
  * A TCP listening socket whose [accept] suspends until a connection arrives.
@@ -36,14 +36,7 @@ public class TcpListener internal constructor(
     public val localAddress: InetSocketAddress get() = socket.localAddress()
 
     /** Accepts the next connection, suspending until one is pending. */
-    public suspend fun accept(): TcpStream {
-        while (true) {
-            if (!dispatcher.spendIoBudget()) yield()
-            val accepted = socket.accept()
-            if (accepted != null) return TcpStream.adopt(accepted, dispatcher)
-            io.read.awaitReady()
-        }
-    }
+    public suspend fun accept(): TcpStream = TcpStream.adopt(io.read.untilReady { socket.accept() }, dispatcher)
 
     /**
      * The accepted connections, one per emission, until the collector stops or the listener

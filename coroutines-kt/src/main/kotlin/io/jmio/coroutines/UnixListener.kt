@@ -4,11 +4,11 @@ import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.coroutines.internal.incomingOf
 import io.jmio.Interest
 import io.jmio.coroutines.internal.SocketIo
+import io.jmio.coroutines.internal.untilReady
 import io.jmio.unix.UnixSocketAddress
 import java.nio.file.Path
 import kotlinx.coroutines.flow.Flow
 import io.jmio.unix.UnixListener as CoreUnixListener
-import kotlinx.coroutines.yield
 
 /**
  * A Unix-domain listening socket whose [accept] suspends; see [TcpListener] for the rules.
@@ -30,14 +30,7 @@ public class UnixListener internal constructor(
     public val localAddress: UnixSocketAddress get() = socket.localAddress()
 
     /** Accepts the next connection, suspending until one is pending. */
-    public suspend fun accept(): UnixStream {
-        while (true) {
-            if (!dispatcher.spendIoBudget()) yield()
-            val accepted = socket.accept()
-            if (accepted != null) return UnixStream.adopt(accepted, dispatcher)
-            io.read.awaitReady()
-        }
-    }
+    public suspend fun accept(): UnixStream = UnixStream.adopt(io.read.untilReady { socket.accept() }, dispatcher)
 
     /** The accepted connections; one the collector does not take is closed. */
     public fun incoming(): Flow<UnixStream> = incomingOf(::accept)

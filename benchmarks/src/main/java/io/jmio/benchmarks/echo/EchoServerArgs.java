@@ -13,28 +13,31 @@ public final class EchoServerArgs {
 
     /** The value of {@code --port}, or 0 when absent. */
     public static int port(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--port")) {
-                if (i + 1 == args.length) throw new IllegalArgumentException("--port needs a value");
-                int port = Integer.parseInt(args[i + 1]);
-                if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
-                return port;
-            }
-        }
-        return 0;
+        String value = value(args, "--port");
+        if (value == null) return 0;
+        int port = Integer.parseInt(value);
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+        return port;
     }
 
     /** The value of option {@code name} as a non-negative long, or {@code absent} when it is not given. */
     public static long longOption(String[] args, String name, long absent) {
+        String text = value(args, name);
+        if (text == null) return absent;
+        long value = Long.parseLong(text);
+        if (value < 0) throw new IllegalArgumentException(name + " must not be negative: " + value);
+        return value;
+    }
+
+    /** The argument after {@code name}, or null when {@code name} is absent. */
+    private static String value(String[] args, String name) {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals(name)) {
                 if (i + 1 == args.length) throw new IllegalArgumentException(name + " needs a value");
-                long value = Long.parseLong(args[i + 1]);
-                if (value < 0) throw new IllegalArgumentException(name + " must not be negative: " + value);
-                return value;
+                return args[i + 1];
             }
         }
-        return absent;
+        return null;
     }
 
     public static void announce(SocketAddress bound) {
