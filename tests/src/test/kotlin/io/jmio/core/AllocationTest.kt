@@ -38,13 +38,15 @@ private fun reregisterTwice(registry: Registry, source: SourceFd): Long {
  * Runs [turn] long enough for C2 to compile it (so escape analysis has run), then counts the bytes
  * [MEASURED] more turns allocate on this thread. On a busy machine C2 can still be compiling (or
  * recompiling after a deoptimization) during a window, so a window that allocated is measured
- * again, up to 10 times: the lowest count is the steady state.
+ * again, up to 10 times: the lowest count is the steady state. The sum returned is the last
+ * window's, so a caller can check that window did real work.
  */
 private inline fun allocatedInSteadyState(turn: () -> Long): Pair<Long, Long> {
     repeat(WARM_UP) { turn() }
     var sum = 0L
     var lowest = Long.MAX_VALUE
     for (attempt in 1..10) {
+        sum = 0L // the last window's work, whichever window that is
         val bytes = Allocations.measure {
             repeat(MEASURED) { sum += turn() }
         }
