@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.cancelAndJoin
@@ -237,6 +238,24 @@ class TcpCoroutineTest : FunSpec({
             }
             serverJob.cancelAndJoin()
             server.close()
+        }
+    }
+
+    test("a read resumed by its event restores the coroutine's thread-context elements") {
+        val requestId = ThreadLocal<String?>()
+        runEventLoop {
+            withConnectedPair { client, conn ->
+                val reader = async(requestId.asContextElement("request-7")) {
+                    val buf = ByteBuffer.allocateDirect(8)
+                    conn.read(buf) shouldBe 1 // parks: nothing was sent yet
+                    requestId.get()
+                }
+                yield() // let the reader park
+                requestId.get() shouldBe null
+                client.writeFully(ByteBuffer.wrap(byteArrayOf(1)))
+                reader.await() shouldBe "request-7"
+                requestId.get() shouldBe null
+            }
         }
     }
 

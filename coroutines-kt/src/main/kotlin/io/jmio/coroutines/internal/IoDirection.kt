@@ -12,7 +12,6 @@ import kotlin.coroutines.Continuation
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
 import kotlin.coroutines.intrinsics.intercepted
 import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
-import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.DisposableHandle
@@ -209,8 +208,7 @@ internal class IoDirection(
         val after = state.get()
         state.set(if (after === CLOSED_WHILE_CLAIMED) CLOSED else null)
         clearArguments()
-        if (result is Failure) cont.intercepted().resumeWithException(result.error)
-        else cont.intercepted().resume(result)
+        dispatcher.resumeFromEvent(cont, if (result is Failure) Result.failure(result.error) else Result.success(result))
     }
 
     private fun armTimer(delayNanos: Long) {
