@@ -164,7 +164,8 @@ final class Report {
                 + "Server CPU is user + system time of the whole server process (all its threads, JIT included) from "
                 + "/proc/<pid>/stat over the window (in clock ticks, usually 10 ms), divided by the round trips. Heap per round trip is what all server "
                 + "threads allocated over the window (HotSpot's per-thread counters, read by a small agent); JVM servers run "
-                + "on the harness's JDK with Epsilon GC (no collector runs; 4 GB heap, not pre-touched). %s",
+                + "on the harness's JDK with Epsilon GC (no collector runs; 4 GB heap, not pre-touched), except a row "
+                + "labelled G1 GC. %s",
                 options.clientCpu, options.serverCpu, seconds(options.warmupMillis), seconds(options.measureMillis),
                 options.rounds, noise);
     }
