@@ -5,10 +5,7 @@ import io.jmio.coroutines.internal.SocketIo
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.RejectedExecutionException
 import java.util.concurrent.TimeUnit
-import kotlin.coroutines.Continuation
-import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.CoroutineContext
-import kotlin.coroutines.intrinsics.intercepted
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
@@ -17,7 +14,6 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.InternalCoroutinesApi
-import kotlinx.coroutines.ThreadContextElement
 import kotlinx.coroutines.cancel
 
 /**
@@ -73,24 +69,6 @@ public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatch
     }
 
     /**
-     * Resumes [cont] from the loop's event handler. A coroutine of this dispatcher is resumed
-     * right here, as kotlinx would run it anyway ([isDispatchNeeded] is false on the loop
-     * thread), but without wrapping it in a `DispatchedContinuation` or entering kotlinx's
-     * unconfined event loop: the event handler is the bottom of the loop thread's stack, so there
-     * is no caller to protect from re-entrance. A coroutine with a [ThreadContextElement] (whose
-     * thread state kotlinx restores around each resume), or of another dispatcher, goes through
-     * its interceptor as usual.
-     */
-    internal fun resumeFromEvent(cont: Continuation<Any?>, result: Result<Any?>) {
-        val context = cont.context
-        if (context[ContinuationInterceptor] === this && loop.inEventLoop() && !context.fold(false, HAS_THREAD_CONTEXT)) {
-            cont.resumeWith(result)
-        } else {
-            cont.intercepted().resumeWith(result)
-        }
-    }
-
-    /**
      * I/O calls a coroutine may make without waiting before it yields, so that one socket that is
      * always ready cannot starve the loop's other sockets and timers (tokio's cooperative budget,
      * Netty's maxMessagesPerRead). Every I/O event refills it. Loop thread only.
@@ -126,10 +104,5 @@ public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatch
 
     private companion object {
         const val IO_BUDGET = 128
-
-        /** A fold step: whether a context holds a [ThreadContextElement] (one instance, so folding allocates nothing). */
-        val HAS_THREAD_CONTEXT: (Boolean, CoroutineContext.Element) -> Boolean = { found, element ->
-            found || element is ThreadContextElement<*>
-        }
     }
 }

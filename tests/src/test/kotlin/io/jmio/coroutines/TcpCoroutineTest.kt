@@ -18,6 +18,8 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.joinAll
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
@@ -255,6 +257,30 @@ class TcpCoroutineTest : FunSpec({
                 client.writeFully(ByteBuffer.wrap(byteArrayOf(1)))
                 reader.await() shouldBe "request-7"
                 requestId.get() shouldBe null
+            }
+        }
+    }
+
+    test("a coroutine resumed by its event is not re-entered by the coroutines it resumes") {
+        runEventLoop {
+            withConnectedPair { client, conn ->
+                val order = mutableListOf<String>()
+                val wakeUp = Channel<Unit>() // rendezvous: send resumes the parked receiver
+                val receiver = launch {
+                    wakeUp.receive()
+                    order += "receiver"
+                }
+                val reader = launch {
+                    conn.read(ByteBuffer.allocateDirect(8)) shouldBe 1 // parks until the byte below
+                    wakeUp.send(Unit)
+                    order += "reader, after send"
+                }
+                yield() // both park
+                client.writeFully(ByteBuffer.wrap(byteArrayOf(1)))
+                joinAll(receiver, reader)
+                // The reader runs to its next suspension before the receiver it resumed, as kotlinx's
+                // own dispatchers that resume in place (Main.immediate, Unconfined) order it.
+                order shouldBe listOf("reader, after send", "receiver")
             }
         }
     }

@@ -12,6 +12,7 @@ import kotlin.coroutines.Continuation
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
 import kotlin.coroutines.intrinsics.intercepted
 import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
+import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.DisposableHandle
@@ -208,7 +209,10 @@ internal class IoDirection(
         val after = state.get()
         state.set(if (after === CLOSED_WHILE_CLAIMED) CLOSED else null)
         clearArguments()
-        dispatcher.resumeFromEvent(cont, if (result is Failure) Result.failure(result.error) else Result.success(result))
+        // Through the interceptor even on the loop thread: kotlinx then runs the coroutine inside its
+        // unconfined event loop, so coroutines it resumes in turn are queued, not run inside it.
+        if (result is Failure) cont.intercepted().resumeWithException(result.error)
+        else cont.intercepted().resume(result)
     }
 
     private fun armTimer(delayNanos: Long) {
