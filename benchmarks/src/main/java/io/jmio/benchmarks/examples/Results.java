@@ -3,7 +3,6 @@ package io.jmio.benchmarks.examples;
 import io.jmio.benchmarks.harness.Format;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Everything a run measured, in the order it ran, and the medians the report prints. A ratio is the
@@ -42,10 +41,10 @@ final class Results {
             if (reference != null) pairs.add(new Measurement[] {e.measurement(), reference});
         }
         double[] rates = own.stream().mapToDouble(m -> m.client().perSecond()).toArray();
-        return new Cell(own.size(), Format.median(rates), ratio(pairs, m -> m.client().perSecond()),
-                median(own, m -> m.client().p50Micros()), median(own, m -> m.client().p99Micros()),
-                median(own, Measurement::cpuMicrosPerRequest), ratio(pairs, Measurement::cpuMicrosPerRequest),
-                median(own, Measurement::serverBusy), Format.spread(rates));
+        return new Cell(own.size(), Format.median(rates), Format.medianRatio(pairs, m -> m.client().perSecond()),
+                Format.median(own, m -> m.client().p50Micros()), Format.median(own, m -> m.client().p99Micros()),
+                Format.median(own, Measurement::cpuMicrosPerRequest), Format.medianRatio(pairs, Measurement::cpuMicrosPerRequest),
+                Format.median(own, Measurement::serverBusy), Format.spread(rates));
     }
 
     private Measurement find(int round, Suite suite, Workload workload, Contender contender) {
@@ -60,13 +59,4 @@ final class Results {
                 && e.contender().id().equals(contender.id());
     }
 
-    /** A reference figure of 0 (less CPU than one clock tick, say) gives no ratio. */
-    private static double ratio(List<Measurement[]> pairs, ToDoubleFunction<Measurement> metric) {
-        return Format.median(pairs.stream().filter(p -> metric.applyAsDouble(p[1]) > 0)
-                .mapToDouble(p -> metric.applyAsDouble(p[0]) / metric.applyAsDouble(p[1])).toArray());
-    }
-
-    private static double median(List<Measurement> measurements, ToDoubleFunction<Measurement> metric) {
-        return Format.median(measurements.stream().mapToDouble(metric).toArray());
-    }
 }

@@ -2,7 +2,9 @@ package io.jmio.benchmarks.harness;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /** The few number formats and statistics every harness report shares, so their tables read alike. */
 public final class Format {
@@ -43,6 +45,21 @@ public final class Format {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return (sorted[sorted.length - 1] - sorted[0]) / median(sorted);
+    }
+
+    /** The median of {@code metric} over {@code items}; NaN when there are none. */
+    public static <T> double median(List<T> items, ToDoubleFunction<T> metric) {
+        return median(items.stream().mapToDouble(metric).toArray());
+    }
+
+    /**
+     * The median over rounds of a contender's figure divided by its reference's, from pairs
+     * {contender, reference} of one round each. A reference figure of 0 (say, less CPU than one
+     * clock tick in a starved window) gives no ratio.
+     */
+    public static <T> double medianRatio(List<T[]> pairs, ToDoubleFunction<T> metric) {
+        return median(pairs.stream().filter(p -> metric.applyAsDouble(p[1]) > 0)
+                .mapToDouble(p -> metric.applyAsDouble(p[0]) / metric.applyAsDouble(p[1])).toArray());
     }
 
     /** The median of {@code values}; NaN when there are none. */

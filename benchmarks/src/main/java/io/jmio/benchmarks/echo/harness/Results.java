@@ -3,7 +3,6 @@ package io.jmio.benchmarks.echo.harness;
 import io.jmio.benchmarks.harness.Format;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Everything a run measured, in the order it ran, and the medians the report prints. A ratio is the
@@ -43,11 +42,11 @@ final class Results {
             if (reference != null) pairs.add(new Measurement[] {e.measurement(), reference});
         }
         return new Cell(own.size(),
-                median(own, Measurement::rttPerSecond), ratio(pairs, Measurement::rttPerSecond),
-                median(own, Measurement::p50Micros), ratio(pairs, Measurement::p50Micros),
-                median(own, Measurement::p99Micros), ratio(pairs, Measurement::p99Micros),
-                median(own, Measurement::cpuMicrosPerRtt), ratio(pairs, Measurement::cpuMicrosPerRtt),
-                median(own, Measurement::heapBytesPerRtt), spread(own), median(own, Measurement::clientBusy));
+                Format.median(own, Measurement::rttPerSecond), Format.medianRatio(pairs, Measurement::rttPerSecond),
+                Format.median(own, Measurement::p50Micros), Format.medianRatio(pairs, Measurement::p50Micros),
+                Format.median(own, Measurement::p99Micros), Format.medianRatio(pairs, Measurement::p99Micros),
+                Format.median(own, Measurement::cpuMicrosPerRtt), Format.medianRatio(pairs, Measurement::cpuMicrosPerRtt),
+                Format.median(own, Measurement::heapBytesPerRtt), spread(own), Format.median(own, Measurement::clientBusy));
     }
 
     private Measurement measurement(int round, String serverId, Scenario scenario) {
@@ -57,15 +56,6 @@ final class Results {
         return null;
     }
 
-    /** A reference figure of 0 (say, less CPU than one clock tick in a starved window) gives no ratio. */
-    private static double ratio(List<Measurement[]> pairs, ToDoubleFunction<Measurement> metric) {
-        return Format.median(pairs.stream().filter(p -> metric.applyAsDouble(p[1]) > 0)
-                .mapToDouble(p -> metric.applyAsDouble(p[0]) / metric.applyAsDouble(p[1])).toArray());
-    }
-
-    private static double median(List<Measurement> measurements, ToDoubleFunction<Measurement> metric) {
-        return Format.median(measurements.stream().mapToDouble(metric).toArray());
-    }
 
     /** Range of round trips/s across rounds relative to their median: how far one round can be off. */
     private static double spread(List<Measurement> measurements) {
