@@ -20,7 +20,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Suspend/resume through a single-threaded dispatcher: jmio's {@code EventLoopDispatcher} (its loop
  * on its own thread) against kotlinx's {@code Dispatchers.Default.limitedParallelism(1)} and
  * {@code newSingleThreadContext}. {@code pingPong}: ns per round trip between two coroutines over
- * rendezvous channels (each side suspends and resumes once); {@code yield}: ns per {@code yield()}.
+ * rendezvous channels (each side suspends and resumes once); {@code yield}: ns per {@code yield()};
+ * {@code withTimeoutAroundCall}: ns per {@code withTimeout} scope around a call that does not
+ * suspend, timed by the dispatcher's {@code Delay} (jmio's loop timers; kotlinx's executor or
+ * DefaultExecutor otherwise), the floor under {@link TimeoutPerReadBenchmark}'s withTimeout row.
  * Each invocation is a batch of {@value #BATCH} started from the benchmark thread, so the hand-off
  * to the dispatcher's thread adds under 1/{@value #BATCH} of its cost to each operation.
  *
@@ -65,5 +68,11 @@ public class DispatcherRoundTripBenchmark {
     @OperationsPerInvocation(BATCH)
     public void yield() {
         pingPong.yields(BATCH);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void withTimeoutAroundCall() {
+        pingPong.timeoutScopes(BATCH);
     }
 }
