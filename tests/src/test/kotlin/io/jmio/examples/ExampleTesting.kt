@@ -267,7 +267,7 @@ fun <S : RunningServer> withServer(start: () -> S, body: (S) -> Unit) {
  * The fds among [fds] that a server could have opened: TCP and UDP sockets, epoll instances and
  * eventfds. The JVM opens other fds of its own at times (jars, a netlink socket once).
  */
-private fun serverFds(fds: Map<Int, String>): Map<Int, String> {
+internal fun serverFds(fds: Map<Int, String>): Map<Int, String> {
     val inetInodes = listOf("tcp", "tcp6", "udp", "udp6").flatMap { table ->
         File("/proc/self/net/$table").readLines().drop(1).mapNotNull { it.trim().split(Regex("\\s+")).getOrNull(9) }
     }.toSet()
