@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  *       eventfd write per sleep).</li>
  *   <li>A turn: wait for I/O (no longer than the next timer, not at all if tasks are pending),
  *       call the handlers of ready sources, run due timers, then run queued tasks, including
- *       tasks queued by this turn's handlers.</li>
+ *       tasks queued by this turn's handlers. Each kind has its own share of a turn (up to 4096
+ *       timers, 4096 tasks from other threads and 4096 tasks from the loop's own thread), so a
+ *       flood of one kind delays the others by at most one turn, and never starves them.</li>
  *   <li>An exception from a handler, task or timer goes to the exception handler (by default:
  *       printed to stderr with its stack trace) and the loop carries on.</li>
  * </ul>
@@ -47,14 +49,18 @@ import java.util.function.Consumer;
  * <h2>Shutting down</h2>
  * {@link #shutdown()} (any thread) makes later {@code execute}, {@code schedule} and
  * {@code register} calls throw {@link RejectedExecutionException}. The loop then finishes its
- * turn, runs every task accepted before, cancels pending timeouts, and {@code run()} returns.
+ * turn, runs every task accepted before, cancels pending timeouts (telling those whose task is an
+ * {@link AbandonableTask}), and {@code run()} returns.
  * {@link #close()} does the same and then deregisters every source and closes the loop's epoll fd
  * and eventfd; the sources themselves stay open.
  */
 public final class EventLoop implements Executor, AutoCloseable {
     /** The waker's token: slot -1, which the registration slab never issues. */
     private static final long WAKER_TOKEN = -1L;
-    /** Work per turn before I/O is polled again, so a flood of tasks or timers cannot starve I/O. */
+    /**
+     * Work per turn before I/O is polled again, so a flood of tasks or timers cannot starve I/O;
+     * each task queue has this share of its own, so neither can starve the other.
+     */
     private static final int TASKS_PER_TURN = 4096;
     private static final int TIMERS_PER_TURN = 4096;
     /** Longest delay: keeps deadline arithmetic on nanoTime values free of overflow. */
@@ -192,7 +198,8 @@ public final class EventLoop implements Executor, AutoCloseable {
     /**
      * Runs {@code task} once on the loop's thread after {@code delay} (at millisecond resolution,
      * never early), unless the returned timeout is cancelled first. A delay of 0 or less runs it
-     * in the next turn. Timeouts with the same deadline run in the order they were scheduled.
+     * in the next turn. Timeouts with the same deadline run in the order they were scheduled. If
+     * the loop shuts down first, the task never runs; an {@link AbandonableTask} is told so.
      *
      * @throws RejectedExecutionException if the loop is shut down
      */
@@ -428,10 +435,10 @@ public final class EventLoop implements Executor, AutoCloseable {
     }
 
     private void runTasks() {
-        int budget = TASKS_PER_TURN - remoteTasks.drain(runRemote, TASKS_PER_TURN);
+        remoteTasks.drain(runRemote, TASKS_PER_TURN);
         // Only the tasks queued so far: one that queues itself again (a coroutine that yields)
         // runs after the next poll, so it cannot keep I/O and timers waiting.
-        for (int queued = Math.min(budget, localTasks.size()); queued > 0; queued--) {
+        for (int queued = Math.min(TASKS_PER_TURN, localTasks.size()); queued > 0; queued--) {
             runSafely(localTasks.poll());
         }
     }
@@ -455,14 +462,14 @@ public final class EventLoop implements Executor, AutoCloseable {
         }
     }
 
-    /** Loop thread, after shutdown: runs what was accepted, cancels timeouts; idempotent. */
+    /** Loop thread, after shutdown: runs what was accepted, abandons timeouts; idempotent. */
     private void terminate() {
         if (terminated) {
             return;
         }
         remoteTasks.close();
         for (Timeout timeout : timers.clear()) {
-            timeout.cancelQuietly();
+            abandon(timeout);
         }
         Runnable local;
         while ((local = localTasks.poll()) != null) {
@@ -471,13 +478,24 @@ public final class EventLoop implements Executor, AutoCloseable {
         Object remote;
         while ((remote = remoteTasks.pollClosed()) != null) {
             if (remote instanceof Timeout) {
-                ((Timeout) remote).cancelQuietly();
+                abandon((Timeout) remote);
             } else {
                 runSafely((Runnable) remote);
             }
         }
         terminated = true;
         termination.countDown();
+    }
+
+    private void abandon(Timeout timeout) {
+        AbandonableTask task = timeout.abandon();
+        if (task != null) {
+            try {
+                task.abandoned();
+            } catch (Throwable failure) {
+                report(failure);
+            }
+        }
     }
 
     /** Holding runLock, after terminate. */

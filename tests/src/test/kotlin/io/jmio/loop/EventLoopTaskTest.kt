@@ -80,6 +80,24 @@ class EventLoopTaskTest : FunSpec({
         }
     }
 
+    test("a flood of tasks from other threads leaves the loop's own tasks their share of every turn")
+        .config(timeout = 30.seconds) {
+            EventLoop.open().use { loop ->
+                var localRuns = 0
+                lateinit var yielder: Runnable // a coroutine that keeps yielding: re-queues itself on the loop
+                yielder = Runnable {
+                    localRuns++
+                    loop.execute(yielder)
+                }
+                loop.execute { loop.execute(yielder) } // from the loop thread, so it queues locally
+                repeat(10) {
+                    repeat(5_000) { loop.execute {} } // more remote tasks than one turn takes
+                    loop.runOnce(0).shouldBeTrue()
+                }
+                localRuns shouldBeGreaterThan 8
+            }
+        }
+
     test("exceptions in tasks reach the exception handler and the loop goes on").config(timeout = 30.seconds) {
         val reported = CopyOnWriteArrayList<Throwable>()
         withRunningLoop(EventLoop.Options().exceptionHandler { reported += it }) { loop ->
