@@ -85,11 +85,17 @@ public final class Timeout {
         return run;
     }
 
-    /** Loop thread, at shutdown: cancels without asking the loop to remove it. */
-    void cancelQuietly() {
-        if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
-            task = null;
+    /**
+     * Loop thread, at shutdown: cancels without asking the loop to remove it, and returns the task
+     * if it wants to hear about that (an {@link AbandonableTask}), else null.
+     */
+    AbandonableTask abandon() {
+        if (!STATE.compareAndSet(this, PENDING, CANCELLED)) {
+            return null;
         }
+        Runnable dropped = task;
+        task = null;
+        return dropped instanceof AbandonableTask ? (AbandonableTask) dropped : null;
     }
 
     @Override

@@ -1,20 +1,24 @@
 package io.jmio.loop
 
+import io.jmio.AbandonableTask
 import io.jmio.EventLoop
 import io.jmio.Timeout
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeFalse
 import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.longs.shouldBeGreaterThan
 import io.kotest.matchers.longs.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.TimeUnit.MILLISECONDS
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.concurrent.thread
 import kotlin.random.Random
 import kotlin.time.Duration.Companion.seconds
 
@@ -169,6 +173,25 @@ class EventLoopTimerTest : FunSpec({
             loop.shutdown()
             loop.runOnce(0).shouldBeFalse()
             timeout.isCancelled().shouldBeTrue()
+        }
+    }
+
+    test("shutdown tells an AbandonableTask, once, on the loop thread, that it will never run").config(timeout = 30.seconds) {
+        EventLoop.open().use { loop ->
+            val calls = CopyOnWriteArrayList<String>()
+            val task = object : AbandonableTask {
+                override fun run() { calls += "run" }
+                override fun abandoned() { calls += "abandoned, in loop: ${loop.inEventLoop()}" }
+            }
+            val local = loop.callInTurn { loop.schedule(task, 1, TimeUnit.HOURS) }
+            val cancelled = loop.schedule(task, 1, TimeUnit.HOURS).also { it.cancel().shouldBeTrue() }
+            val remote = thread { loop.schedule(task, 2, TimeUnit.HOURS) }.also { it.join() }
+            loop.shutdown()
+            loop.runOnce(0).shouldBeFalse()
+            calls shouldContainExactly listOf("abandoned, in loop: true", "abandoned, in loop: true")
+            local.isCancelled().shouldBeTrue()
+            cancelled.isCancelled().shouldBeTrue()
+            remote.isAlive.shouldBeFalse()
         }
     }
 })
