@@ -1,6 +1,8 @@
 package io.jmio.coroutines
 
+import io.jmio.AbandonableTask
 import io.jmio.EventLoop
+import io.jmio.Timeout
 import io.jmio.coroutines.internal.SocketIo
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.RejectedExecutionException
@@ -14,6 +16,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.NonDisposableHandle
 import kotlinx.coroutines.cancel
 
 /**
@@ -36,7 +39,11 @@ import kotlinx.coroutines.cancel
  * [runEventLoop] and [EventLoopGroup] do.
  *
  * Once the loop shuts down, work dispatched to it is refused: the coroutine is cancelled and its
- * cleanup runs on [Dispatchers.IO], as kotlinx's own dispatchers do when they reject work.
+ * cleanup runs on [Dispatchers.IO], as kotlinx's own dispatchers do when they reject work. A
+ * coroutine suspended in `delay`, or inside `withTimeout`, when its loop shuts down is cancelled
+ * then, so it never waits for a timer that will not fire; a `delay` or `withTimeout` begun after
+ * the shutdown (say in a `finally` block) cancels its coroutine the same way instead of throwing
+ * `RejectedExecutionException`.
  */
 @OptIn(InternalCoroutinesApi::class)
 public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatcher(), Delay {
@@ -48,24 +55,34 @@ public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatch
         try {
             loop.execute(block)
         } catch (e: RejectedExecutionException) {
-            context.cancel(CancellationException("jmio event loop is shut down", e))
+            context.cancel(shutDown(e))
             Dispatchers.IO.dispatch(context, block)
         }
     }
 
-    @OptIn(ExperimentalCoroutinesApi::class)
     override fun scheduleResumeAfterDelay(timeMillis: Long, continuation: CancellableContinuation<Unit>) {
-        val timeout = loop.schedule(
-            { with(continuation) { this@EventLoopDispatcher.resumeUndispatched(Unit) } },
-            timeMillis.coerceAtLeast(0),
-            TimeUnit.MILLISECONDS,
-        )
-        continuation.invokeOnCancellation { timeout.cancel() }
+        val resume = DelayedResume(this, continuation)
+        try {
+            resume.timeout = loop.schedule(resume, timeMillis.coerceAtLeast(0), TimeUnit.MILLISECONDS)
+        } catch (e: RejectedExecutionException) {
+            // As kotlinx's own dispatchers do with rejected work: cancel the coroutine (and this delay).
+            val cause = shutDown(e)
+            continuation.context.cancel(cause)
+            continuation.cancel(cause)
+            return
+        }
+        continuation.invokeOnCancellation(resume)
     }
 
     override fun invokeOnTimeout(timeMillis: Long, block: Runnable, context: CoroutineContext): DisposableHandle {
-        val timeout = loop.schedule(block, timeMillis.coerceAtLeast(0), TimeUnit.MILLISECONDS)
-        return DisposableHandle { timeout.cancel() }
+        val task = LoopTimeout(block, context)
+        try {
+            task.timeout = loop.schedule(task, timeMillis.coerceAtLeast(0), TimeUnit.MILLISECONDS)
+        } catch (e: RejectedExecutionException) {
+            context.cancel(shutDown(e))
+            return NonDisposableHandle
+        }
+        return task
     }
 
     /**
@@ -104,5 +121,44 @@ public class EventLoopDispatcher(public val loop: EventLoop) : CoroutineDispatch
 
     private companion object {
         const val IO_BUDGET = 128
+
+        fun shutDown(rejection: RejectedExecutionException?): CancellationException =
+            CancellationException("jmio event loop is shut down", rejection)
+    }
+
+    /** A `delay` on the loop's timer; cancelled with the coroutine, or with it if the loop shuts down first. */
+    private class DelayedResume(
+        private val dispatcher: EventLoopDispatcher,
+        private val continuation: CancellableContinuation<Unit>,
+    ) : AbandonableTask, (Throwable?) -> Unit {
+        lateinit var timeout: Timeout
+
+        @OptIn(ExperimentalCoroutinesApi::class)
+        override fun run() {
+            with(continuation) { dispatcher.resumeUndispatched(Unit) }
+        }
+
+        override fun abandoned() {
+            continuation.cancel(shutDown(null))
+        }
+
+        /** The coroutine was cancelled: drop the timer. */
+        override fun invoke(cause: Throwable?) {
+            timeout.cancel()
+        }
+    }
+
+    /** `withTimeout`'s timer: runs [block] when due, or cancels [context] if the loop shuts down first. */
+    private class LoopTimeout(private val block: Runnable, private val context: CoroutineContext) :
+        AbandonableTask, DisposableHandle {
+        lateinit var timeout: Timeout
+
+        override fun run() = block.run()
+
+        override fun abandoned() = context.cancel(shutDown(null))
+
+        override fun dispose() {
+            timeout.cancel()
+        }
     }
 }
