@@ -3,10 +3,12 @@ package io.jmio.coroutines
 import io.jmio.net.TcpSocket
 import java.net.InetSocketAddress
 import java.net.StandardSocketOptions
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.cancelChildren
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.supervisorScope
 import java.io.IOException
@@ -40,7 +42,8 @@ public class TcpServer internal constructor(
  * ```
  *
  * The server's job is a child of this scope (structured concurrency): cancelling either stops the
- * listeners and cancels the handlers. Handlers are supervised: a handler that fails closes its own
+ * listeners and cancels the handlers. Closing [group] stops the server too, quietly: its job
+ * completes without failing this scope. Handlers are supervised: a handler that fails closes its own
  * connection only (an `IOException` silently, as a peer going away is routine; anything else is
  * reported to the `CoroutineExceptionHandler` or the thread's uncaught-exception handler). A
  * failing accept (out of fds: `EMFILE`) is reported the same way and retried every 100 ms, so
@@ -78,7 +81,10 @@ public fun CoroutineScope.serveTcp(
                             val conn = try {
                                 listener.accept()
                             } catch (closed: ClosedChannelException) {
-                                throw closed
+                                // Only closing the group closes our listeners: the server ends, quietly,
+                                // and so do its connections, whose loop is gone.
+                                coroutineContext.cancelChildren(CancellationException("the server's event loop group was closed"))
+                                break
                             } catch (e: IOException) {
                                 // Out of fds (EMFILE, ENFILE) or memory: the connection stays queued in
                                 // the backlog. Report, pause and retry; retrying at once would spin the
