@@ -37,17 +37,27 @@ internal val WOULD_BLOCK: Any = Marker("WOULD_BLOCK")
  * `state` is one of:
  * - `null`: idle, no readiness seen since it was last consumed;
  * - [READY]: an edge arrived while nobody waited (the next waiter retries at once);
+ * - [OWNED] / [OWNED_READY]: one party has taken the slot and is using its arguments: a coroutine
+ *   publishing them before it parks, the loop thread performing the parked operation, or a
+ *   canceller or timer resuming the waiter (and an edge arrived meanwhile);
  * - a [Continuation]: a coroutine is parked, with its operation in [op] and the buffer fields;
- * - [CLAIMED] / [CANCEL_REQUESTED]: the loop thread is performing the parked operation (and a
- *   cancellation arrived meanwhile);
- * - [CLOSED]: the socket is closed.
+ * - [CLOSED]: the socket is closed (terminal).
+ *
+ * Every transition is a compare-and-set from the state observed. Only the owner moves the slot out
+ * of [OWNED], and it never overwrites what others did meanwhile: an edge turns [OWNED] into
+ * [OWNED_READY] and a close turns it into [CLOSED], and the owner honours both when it lets go. A
+ * parked waiter is taken by exactly one of the edge, its cancellation, the close and the timeout.
+ * A caller that finds the slot taken gets [IllegalStateException] and changes nothing.
  *
  * A parked coroutine is its caller's own continuation (captured with
  * `suspendCoroutineUninterceptedOrReturn`), and on an edge the loop thread performs the syscall
  * itself and resumes that continuation with the result. So a read that waits allocates nothing:
  * no `CancellableContinuation`, no frame of its own. Cancellation is therefore ours to handle: a
- * handler is installed once per (direction, job) pair, not per suspension, and races with the
- * edge through compare-and-set on `state`, so exactly one of them resumes the coroutine.
+ * handler is installed once per (direction, job) pair, not per suspension, by a coroutine that has
+ * parked, and acts only on a waiter whose own job is cancelled. A waiter whose job is cancelled
+ * always ends with its cancellation exception (never with the close's or the timeout's), so a
+ * cancelled coroutine cannot fail its parent; a result the loop already read is still delivered,
+ * so no byte is lost.
  */
 internal class IoDirection(
     private val io: IoAttempt,
@@ -56,7 +66,7 @@ internal class IoDirection(
 ) : (Throwable?) -> Unit, Runnable {
     private val state = AtomicReference<Any?>(null)
 
-    /** The parked operation and its arguments, published by the compare-and-set that parks. */
+    /** The parked operation and its arguments; written only by the slot's owner. */
     var op: Int = 0
         private set
     var buffer: ByteBuffer? = null
@@ -88,7 +98,7 @@ internal class IoDirection(
      */
     @Volatile var timeoutNanos: Long = 0
 
-    /** When the current waiter parked, by [System.nanoTime]; written before the parking CAS publishes it. */
+    /** When the current waiter parked, by [System.nanoTime]; written by the owner before it parks. */
     @Volatile private var parkedAt: Long = 0
 
     /** The armed timeout timer, if any. Armed and fired on the loop thread; cancelled by [close]. */
@@ -119,55 +129,83 @@ internal class IoDirection(
 
     /** Parks the caller until this direction reports readiness (or returns at once if it has since the last attempt). */
     suspend fun awaitReady(): Unit = suspendCoroutineUninterceptedOrReturn { cont ->
-        emptied = false // the edge this consumes may be the only one the next read gets
         @Suppress("UNCHECKED_CAST")
         park(OP_READY, null, null, cont as Continuation<Any?>)
     }
 
     private fun park(op: Int, buffer: ByteBuffer?, buffers: Array<out ByteBuffer>?, cont: Continuation<Any?>): Any? {
         val job = cont.context[Job]
-        if (job != null) {
-            bindCancellation(job)
-            if (!job.isActive) throw job.cancellationCause()
+        if (job != null && !job.isActive) throw job.cancellationCause()
+        var edge = takeSlot()
+        // The slot is ours: nobody else reads or writes the arguments until we publish the waiter.
+        if (op == OP_READY) emptied = false // the edge this consumes may be the only one the next read gets
+        this.op = op
+        this.buffer = buffer
+        this.buffers = buffers
+        while (true) {
+            if (edge) {
+                val result = try {
+                    io.attempt(op, this)
+                } catch (e: Throwable) {
+                    clearArguments()
+                    release()
+                    throw e
+                }
+                if (result !== WOULD_BLOCK) {
+                    clearArguments()
+                    release()
+                    return result
+                }
+            }
+            val timeout = timeoutNanos
+            if (timeout > 0) parkedAt = System.nanoTime()
+            if (state.compareAndSet(OWNED, cont)) {
+                if (job != null) {
+                    bindCancellation(job)
+                    // A cancellation that ran before the handler was bound found nobody to resume: look again.
+                    if (!job.isActive && state.compareAndSet(cont, OWNED)) {
+                        clearArguments()
+                        release()
+                        throw job.cancellationCause()
+                    }
+                }
+                if (timeout > 0) armTimer(timeout)
+                return COROUTINE_SUSPENDED
+            }
+            // An edge or a close came while we held the slot.
+            if (state.compareAndSet(OWNED_READY, OWNED)) {
+                edge = true
+                continue
+            }
+            clearArguments() // CLOSED is terminal: nobody else will use them
+            throw AsynchronousCloseException()
         }
+    }
+
+    /** Takes the idle slot for the caller: true if an edge was waiting there. */
+    private fun takeSlot(): Boolean {
         while (true) {
             val s = state.get()
             when {
-                s === READY -> if (state.compareAndSet(READY, null)) {
-                    publish(op, buffer, buffers)
-                    val result = io.attempt(op, this)
-                    if (result !== WOULD_BLOCK) {
-                        clearArguments()
-                        return result
-                    }
-                }
-                s == null -> {
-                    // The arguments belong to whoever owns the slot: publish them only when it is free
-                    // (the compare-and-set below makes them visible to the loop thread).
-                    publish(op, buffer, buffers)
-                    val timeout = timeoutNanos
-                    if (timeout > 0) parkedAt = System.nanoTime()
-                    if (state.compareAndSet(null, cont)) {
-                        // A cancellation that ran before we parked found nothing to resume: look again.
-                        if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
-                            clearArguments()
-                            throw job.cancellationCause()
-                        }
-                        if (timeout > 0) armTimer(timeout)
-                        return COROUTINE_SUSPENDED
-                    }
-                }
+                s == null -> if (state.compareAndSet(null, OWNED)) return false
+                s === READY -> if (state.compareAndSet(READY, OWNED)) return true
                 s === CLOSED -> throw AsynchronousCloseException()
-                // Another coroutine is parked here; its arguments stay untouched.
+                // Another coroutine waits here (or is being resumed): leave everything as it is.
                 else -> throw IllegalStateException("another coroutine is already waiting to $name on this socket")
             }
         }
     }
 
-    private fun publish(op: Int, buffer: ByteBuffer?, buffers: Array<out ByteBuffer>?) {
-        this.op = op
-        this.buffer = buffer
-        this.buffers = buffers
+    /** The owner lets go of the slot: idle, or [READY] if an edge came meanwhile; a close stays. */
+    private fun release() {
+        while (true) {
+            val s = state.get()
+            when {
+                s === OWNED -> if (state.compareAndSet(OWNED, null)) return
+                s === OWNED_READY -> if (state.compareAndSet(OWNED_READY, READY)) return
+                else -> return // CLOSED
+            }
+        }
     }
 
     /** Called on the loop thread when an event reports this direction ready (or in error). */
@@ -176,16 +214,18 @@ internal class IoDirection(
             val s = state.get()
             when {
                 s == null -> if (state.compareAndSet(null, READY)) return
-                s is Continuation<*> -> if (state.compareAndSet(s, CLAIMED)) {
+                s === OWNED -> if (state.compareAndSet(OWNED, OWNED_READY)) return
+                s is Continuation<*> -> if (state.compareAndSet(s, OWNED)) {
                     @Suppress("UNCHECKED_CAST")
                     complete(s as Continuation<Any?>)
                     return
                 }
-                else -> return // READY already, CLOSED, or being completed
+                else -> return // READY or OWNED_READY already, or CLOSED
             }
         }
     }
 
+    /** Loop thread, owning the slot taken from [cont]: performs the parked operation. */
     private fun complete(cont: Continuation<Any?>) {
         val result = try {
             io.attempt(op, this)
@@ -193,26 +233,38 @@ internal class IoDirection(
             Failure(e)
         }
         if (result === WOULD_BLOCK) {
-            if (state.compareAndSet(CLAIMED, cont)) return // spurious: stay parked
-            if (stayParkedDespiteRequest(cont)) return
-            // Cancelled or closed while we looked: settle it now.
-            val s = state.get()
-            state.set(if (s === CLOSED_WHILE_CLAIMED) CLOSED else null)
-            clearArguments()
-            cont.intercepted().resumeWithException(
-                if (s === CLOSED_WHILE_CLAIMED) AsynchronousCloseException() else cont.context[Job]!!.cancellationCause()
-            )
+            // Spurious: park again, unless the socket was closed meanwhile.
+            if (!state.compareAndSet(OWNED, cont)) {
+                clearArguments()
+                cont.intercepted().resumeWithException(failureFor(cont, AsynchronousCloseException()))
+                return
+            }
+            // A cancellation handler that ran while we owned the slot found nobody to resume.
+            val job = cont.context[Job]
+            if (job != null && !job.isActive && state.compareAndSet(cont, OWNED)) {
+                clearArguments()
+                release()
+                cont.intercepted().resumeWithException(job.cancellationCause())
+            }
             return
         }
-        // The operation completed: deliver its result even if a cancellation arrived meanwhile, so
-        // no byte is lost; the coroutine sees the cancellation at its next suspension.
-        val after = state.get()
-        state.set(if (after === CLOSED_WHILE_CLAIMED) CLOSED else null)
+        // The operation completed: deliver its result even if a cancellation or close arrived
+        // meanwhile, so no byte is lost; the coroutine sees them at its next suspension.
         clearArguments()
+        release()
         // Through the interceptor even on the loop thread: kotlinx then runs the coroutine inside its
         // unconfined event loop, so coroutines it resumes in turn are queued, not run inside it.
-        if (result is Failure) cont.intercepted().resumeWithException(result.error)
+        if (result is Failure) cont.intercepted().resumeWithException(failureFor(cont, result.error))
         else cont.intercepted().resume(result)
+    }
+
+    /** Takes the parked [waiter] away from the slot and fails it with [error] (or its job's cancellation). */
+    private fun abort(waiter: Continuation<*>, error: Throwable): Boolean {
+        if (!state.compareAndSet(waiter, OWNED)) return false
+        clearArguments()
+        release()
+        waiter.intercepted().resumeWithException(failureFor(waiter, error))
+        return true
     }
 
     private fun armTimer(delayNanos: Long) {
@@ -237,52 +289,25 @@ internal class IoDirection(
         val waited = System.nanoTime() - parkedAt
         if (waited < timeout) {
             armTimer(timeout - waited)
-        } else if (state.compareAndSet(s, null)) {
-            clearArguments()
-            s.intercepted().resumeWithException(
-                SocketTimeoutException("$name timed out after ${TimeUnit.NANOSECONDS.toMillis(timeout)} ms")
-            )
+        } else {
+            abort(s, SocketTimeoutException("$name timed out after ${TimeUnit.NANOSECONDS.toMillis(timeout)} ms"))
         }
-    }
-
-    /**
-     * A cancellation request reached [cont] while its attempt was running. The handler that made
-     * it may belong to a job that used this socket earlier, so it only counts if [cont]'s own job
-     * is cancelled; otherwise [cont] parks again (and looks once more, as [park] does, so a
-     * cancellation arriving meanwhile is not lost).
-     */
-    private fun stayParkedDespiteRequest(cont: Continuation<Any?>): Boolean {
-        val job = cont.context[Job]
-        if (job != null && !job.isActive) return false
-        if (!state.compareAndSet(CANCEL_REQUESTED, cont)) return false
-        if (job != null && !job.isActive && state.compareAndSet(cont, null)) {
-            clearArguments()
-            cont.intercepted().resumeWithException(job.cancellationCause())
-        }
-        return true
     }
 
     /**
      * The cancellation handler, installed once per job that waits here (see [bindCancellation]).
      * It acts only on a waiter whose own job is cancelled, so a handler left over from an earlier
      * job cannot cancel a later one; not capturing the job also saves an allocation per binding.
+     * A waiter being completed meanwhile is left to its owner, which looks at the job before it
+     * parks the waiter again.
      */
     override fun invoke(cause: Throwable?) {
         while (true) {
             val s = state.get()
-            when {
-                s is Continuation<*> -> {
-                    val job = s.context[Job]
-                    if (job == null || job.isActive) return
-                    if (state.compareAndSet(s, null)) {
-                        clearArguments()
-                        s.intercepted().resumeWithException(job.cancellationCause())
-                        return
-                    }
-                }
-                s === CLAIMED -> if (state.compareAndSet(CLAIMED, CANCEL_REQUESTED)) return
-                else -> return
-            }
+            if (s !is Continuation<*>) return
+            val job = s.context[Job]
+            if (job == null || job.isActive) return
+            if (abort(s, job.cancellationCause())) return
         }
     }
 
@@ -290,15 +315,14 @@ internal class IoDirection(
     fun close() {
         while (true) {
             val s = state.get()
-            when {
-                s === CLOSED || s === CLOSED_WHILE_CLAIMED -> break
-                s === CLAIMED || s === CANCEL_REQUESTED -> if (state.compareAndSet(s, CLOSED_WHILE_CLAIMED)) break
-                s is Continuation<*> -> if (state.compareAndSet(s, CLOSED)) {
+            if (s === CLOSED) break
+            if (state.compareAndSet(s, CLOSED)) {
+                // An owner finds CLOSED when it lets go and settles its own caller.
+                if (s is Continuation<*>) {
                     clearArguments()
-                    s.intercepted().resumeWithException(AsynchronousCloseException())
-                    break
+                    s.intercepted().resumeWithException(failureFor(s, AsynchronousCloseException()))
                 }
-                else -> if (state.compareAndSet(s, CLOSED)) break
+                break
             }
         }
         timer?.cancel()
@@ -329,10 +353,15 @@ internal class IoDirection(
 
     private companion object {
         val READY = Marker("READY")
-        val CLAIMED = Marker("CLAIMED")
-        val CANCEL_REQUESTED = Marker("CANCEL_REQUESTED")
+        val OWNED = Marker("OWNED")
+        val OWNED_READY = Marker("OWNED_READY")
         val CLOSED = Marker("CLOSED")
-        val CLOSED_WHILE_CLAIMED = Marker("CLOSED_WHILE_CLAIMED")
+
+        /** A cancelled waiter ends with its cancellation, whatever else happened to the socket. */
+        fun failureFor(waiter: Continuation<*>, error: Throwable): Throwable {
+            val job = waiter.context[Job]
+            return if (job != null && !job.isActive) job.cancellationCause() else error
+        }
     }
 }
 
