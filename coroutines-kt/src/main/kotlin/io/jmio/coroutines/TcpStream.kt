@@ -40,7 +40,7 @@ public class TcpStream internal constructor(
     public val socket: CoreTcpStream,
     dispatcher: EventLoopDispatcher,
 ) : AutoCloseable {
-    private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = true)
+    private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = true, urgentData = true)
 
     /**
      * Reads into [dst] from its position, suspending until at least one byte is there: the number
