@@ -292,3 +292,18 @@ fun connect(address: InetSocketAddress, readTimeoutMillis: Int = 20_000): Socket
 
 /** `HOST:PORT` for command-line clients. */
 val InetSocketAddress.hostPort: String get() = "${address.hostAddress}:$port"
+
+/** Reads [expected]'s length back, failing if the echo stalls for the socket's read timeout. */
+fun Socket.expectEcho(expected: String) {
+    val got = StringBuilder()
+    try {
+        while (got.length < expected.length) {
+            val b = getInputStream().read()
+            check(b >= 0) { "end of stream after '$got'" }
+            got.append(b.toChar())
+        }
+    } catch (stall: java.net.SocketTimeoutException) {
+        error("the echo stalled after '$got' of '$expected'")
+    }
+    check(got.toString() == expected) { "echoed '$got', expected '$expected'" }
+}
