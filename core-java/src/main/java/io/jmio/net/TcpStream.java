@@ -45,8 +45,12 @@ import java.util.Objects;
  *       byte or end of stream raises a new event, so the final read that would only return 0 may
  *       be skipped, unless the event reported {@link io.jmio.Event#isReadClosed()} or
  *       {@link io.jmio.Event#isError()} (then read on to -1). nginx and tokio rely on the same
- *       rule, and jmio's coroutine streams apply it. (TCP urgent data, off by default, can also
- *       stop a read short.)</li>
+ *       rule, and jmio's coroutine streams apply it. Urgent data breaks it, and whether it comes
+ *       is the peer's choice (telnet sends it): a read stops short at the urgent mark, with or
+ *       without SO_OOBINLINE, with more queued behind it and no new event to come. To keep the
+ *       shortcut, register {@link io.jmio.Interest#PRIORITY} as well and read on until "would
+ *       block" after any event that reports {@link io.jmio.Event#isPriority()}, as after a
+ *       hang-up; or always read until "would block".</li>
  *   <li>Direct buffers go to the kernel without a copy. Heap buffers and {@code byte[]} work
  *       through a per-thread native buffer, at most 64 KiB per call. Read-only buffers are
  *       rejected for reads ({@link IllegalArgumentException}); offsets and lengths are checked in
@@ -125,7 +129,8 @@ public final class TcpStream extends IoSource
 
     /**
      * Reads like {@link #read(ByteBuffer)} but leaves the data queued ({@code MSG_PEEK}): the next
-     * read returns it again, and a readable event still follows.
+     * read returns it again. Registrations are edge-triggered, so no new event comes for the
+     * peeked bytes: read them without waiting for one.
      */
     public int peek(ByteBuffer dst) throws IOException {
         return FdIo.receive(handle(), dst, Linux.MSG_PEEK, "peek");
