@@ -201,6 +201,7 @@ public final class TcpStream extends IoSource
     /**
      * Sets a socket option: a {@link StandardSocketOptions} one (TCP_NODELAY, SO_KEEPALIVE,
      * SO_LINGER, SO_SNDBUF, IP_TOS...) or a {@code jdk.net.ExtendedSocketOptions} keep-alive timing.
+     * A positive SO_LINGER never makes {@link #close()} block: see there.
      *
      * @throws UnsupportedOperationException for an option jmio does not map
      */
@@ -230,9 +231,19 @@ public final class TcpStream extends IoSource
         return Sockets.takeError(handle());
     }
 
-    /** Closes the connection; idempotent, safe from any thread. */
+    /**
+     * Closes the connection; idempotent, safe from any thread, and never blocks: with
+     * {@link StandardSocketOptions#SO_LINGER} set to a positive timeout (here or inherited from the
+     * listener), Linux would block the closing thread, usually an event loop's, until the peer
+     * acknowledged everything, so lingering is turned off first. Nothing changes on the wire: the
+     * kernel still sends what is queued, then the FIN, as it does after a lingering close. A
+     * zero SO_LINGER still resets the connection.
+     */
     @Override
     public void close() {
+        if (handle().isOpen()) {
+            SocketOptions.neverBlockInClose(handle());
+        }
         handle().close();
     }
 
