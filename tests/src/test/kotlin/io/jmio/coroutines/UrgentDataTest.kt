@@ -83,16 +83,17 @@ private fun withUrgentPeer(inline: Boolean, block: suspend (peer: Socket, conn: 
     }
 }
 
-/** Reads until [expected]'s length arrived, each read within 2 s, and checks the bytes. */
+/** Reads until [expected]'s length arrived, all of it within 2 s, and checks the bytes. */
 private suspend fun TcpStream.readExpecting(expected: String) {
     val buf = ByteBuffer.allocateDirect(64)
-    while (buf.position() < expected.length) {
-        val n = try {
-            withTimeout(2_000) { read(buf) }
-        } catch (stall: TimeoutCancellationException) {
-            error("stalled after ${String(buf.writtenBytes())} of $expected: no read completed within 2 s")
+    try {
+        withTimeout(2_000) {
+            while (buf.position() < expected.length) {
+                check(read(buf) >= 0) { "end of stream after ${String(buf.writtenBytes())}" }
+            }
         }
-        check(n >= 0) { "end of stream after ${String(buf.writtenBytes())}" }
+    } catch (stall: TimeoutCancellationException) {
+        error("stalled after ${String(buf.writtenBytes())} of $expected for 2 s")
     }
     withClue("received") { String(buf.writtenBytes()) shouldBe expected }
 }

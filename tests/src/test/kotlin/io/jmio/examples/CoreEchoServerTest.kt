@@ -93,7 +93,6 @@ class CoreEchoServerTest : FunSpec({
             var worker: Worker? = null
             try {
                 connect(server).use { client ->
-                    client.soTimeout = 2_000
                     client.send("AAAA", urgent = 'B', then = "CCCC")
                     Thread.sleep(100)
                     worker = Worker("core-echo") { server.run() }

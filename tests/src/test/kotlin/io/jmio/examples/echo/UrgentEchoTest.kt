@@ -56,7 +56,7 @@ class UrgentEchoTest : FunSpec({
 private fun withUrgentEcho(api: String, inline: Boolean, body: (Socket) -> Unit) =
     withServer({ EchoServers.start(api, LOOPBACK_ANY, 1) }) { server ->
         if (inline) setOobInline(listeningFd(server.localAddress().port))
-        connect(server.localAddress(), readTimeoutMillis = 2_000).use { client ->
+        connect(server.localAddress()).use { client ->
             client.tcpNoDelay = true // each send its own segment, as a telnet client's keystrokes are
             body(client)
         }
