@@ -4,7 +4,8 @@
  * short read, so an edge is never lost and a slow reader only stops this connection's reads. A read
  * shorter than the buffer emptied the socket: on Linux the next byte or FIN raises a new edge, so
  * the EAGAIN read is skipped unless the event already reported a hang-up (nginx and tokio do the
- * same; jmio's servers in the comparison follow the same rule).
+ * same; jmio's servers in the comparison follow the same rule) or urgent data (EPOLLPRI, registered
+ * for that reason): a read stops short at the urgent mark with more queued behind it.
  *
  * usage: echo_server --port N      (prints "listening on 127.0.0.1:N" to stderr)
  */
@@ -37,7 +38,7 @@ static void drive(int ep, struct conn *c, uint32_t events) {
         if (n == 0) goto gone;
         c->off = 0;
         c->len = (size_t) n;
-        drained = c->len < sizeof c->buf && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
+        drained = c->len < sizeof c->buf && !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR | EPOLLPRI));
     }
 gone:
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -70,7 +71,7 @@ int main(int argc, char **argv) {
                 if (!c) die("calloc");
                 c->fd = fd;
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                struct epoll_event cev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
+                struct epoll_event cev = { .events = EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
                 if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev)) die("epoll_ctl");
             }
             if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) die("accept4");

@@ -55,6 +55,31 @@ public final class SocketOptions {
         }
     }
 
+    /**
+     * Turns SO_LINGER off if it is on with a timeout, just before a close: on Linux, {@code close}
+     * of such a socket blocks the calling thread (whatever {@code O_NONBLOCK} says) until the peer
+     * has acknowledged everything sent or the timeout ends, and then finishes the close in the
+     * background exactly as it would have without lingering: the queued bytes and the FIN still
+     * go out. So turning it off changes nothing on the wire and keeps an event loop's thread from
+     * stalling. SO_LINGER with a zero timeout (abortive close, RST) is left alone. A socket
+     * accepted from a lingering listener inherits the option, so it is read here, not tracked.
+     * Quiet: a socket that is closed already, or whose option cannot be read, is left as it is.
+     */
+    public static void neverBlockInClose(FdHandle handle) {
+        try {
+            Sockets.getRaw(handle, Linux.SOL_SOCKET, Linux.SO_LINGER, 8);
+            ByteBuffer memory = Scratch.get().buffer;
+            if (memory.getInt(Scratch.VALUE) == 0 || memory.getInt(Scratch.VALUE + 4) == 0) {
+                return;
+            }
+            memory.putInt(Scratch.VALUE, 0);
+            memory.putInt(Scratch.VALUE + 4, 0);
+            Sockets.setRaw(handle, Linux.SOL_SOCKET, Linux.SO_LINGER, 8);
+        } catch (IOException closedOrGone) {
+            // Closed by another thread meanwhile, or the option is unreadable: nothing to change.
+        }
+    }
+
     /** Reads {@code option} from a socket of address {@code family}. */
     @SuppressWarnings("unchecked")
     public static <T> T get(FdHandle handle, int family, SocketOption<T> option) throws IOException {

@@ -45,8 +45,12 @@ import java.util.Objects;
  *       byte or end of stream raises a new event, so the final read that would only return 0 may
  *       be skipped, unless the event reported {@link io.jmio.Event#isReadClosed()} or
  *       {@link io.jmio.Event#isError()} (then read on to -1). nginx and tokio rely on the same
- *       rule, and jmio's coroutine streams apply it. (TCP urgent data, off by default, can also
- *       stop a read short.)</li>
+ *       rule, and jmio's coroutine streams apply it. Urgent data breaks it, and whether it comes
+ *       is the peer's choice (telnet sends it): a read stops short at the urgent mark, with or
+ *       without SO_OOBINLINE, with more queued behind it and no new event to come. To keep the
+ *       shortcut, register {@link io.jmio.Interest#PRIORITY} as well and read on until "would
+ *       block" after any event that reports {@link io.jmio.Event#isPriority()}, as after a
+ *       hang-up; or always read until "would block".</li>
  *   <li>Direct buffers go to the kernel without a copy. Heap buffers and {@code byte[]} work
  *       through a per-thread native buffer, at most 64 KiB per call. Read-only buffers are
  *       rejected for reads ({@link IllegalArgumentException}); offsets and lengths are checked in
@@ -125,7 +129,8 @@ public final class TcpStream extends IoSource
 
     /**
      * Reads like {@link #read(ByteBuffer)} but leaves the data queued ({@code MSG_PEEK}): the next
-     * read returns it again, and a readable event still follows.
+     * read returns it again. Registrations are edge-triggered, so no new event comes for the
+     * peeked bytes: read them without waiting for one.
      */
     public int peek(ByteBuffer dst) throws IOException {
         return FdIo.receive(handle(), dst, Linux.MSG_PEEK, "peek");
@@ -196,6 +201,7 @@ public final class TcpStream extends IoSource
     /**
      * Sets a socket option: a {@link StandardSocketOptions} one (TCP_NODELAY, SO_KEEPALIVE,
      * SO_LINGER, SO_SNDBUF, IP_TOS...) or a {@code jdk.net.ExtendedSocketOptions} keep-alive timing.
+     * A positive SO_LINGER never makes {@link #close()} block: see there.
      *
      * @throws UnsupportedOperationException for an option jmio does not map
      */
@@ -225,9 +231,19 @@ public final class TcpStream extends IoSource
         return Sockets.takeError(handle());
     }
 
-    /** Closes the connection; idempotent, safe from any thread. */
+    /**
+     * Closes the connection; idempotent, safe from any thread, and never blocks: with
+     * {@link StandardSocketOptions#SO_LINGER} set to a positive timeout (here or inherited from the
+     * listener), Linux would block the closing thread, usually an event loop's, until the peer
+     * acknowledged everything, so lingering is turned off first. Nothing changes on the wire: the
+     * kernel still sends what is queued, then the FIN, as it does after a lingering close. A
+     * zero SO_LINGER still resets the connection.
+     */
     @Override
     public void close() {
+        if (handle().isOpen()) {
+            SocketOptions.neverBlockInClose(handle());
+        }
         handle().close();
     }
 

@@ -48,11 +48,15 @@ public class TcpServer internal constructor(
  * reported to the `CoroutineExceptionHandler` or the thread's uncaught-exception handler). A
  * failing accept (out of fds: `EMFILE`) is reported the same way and retried every 100 ms, so
  * the server neither spins nor stops, and serves the waiting connections once fds free up.
+ *
+ * Every connection has TCP_NODELAY set to [noDelay]: on by default, as for every coroutine
+ * [TcpStream].
  */
 public fun CoroutineScope.serveTcp(
     group: EventLoopGroup,
     address: InetSocketAddress,
     backlog: Int = 1024,
+    noDelay: Boolean = true,
     handler: suspend CoroutineScope.(TcpStream) -> Unit,
 ): TcpServer {
     // Bind every listener here, before any loop runs, so that port 0 resolves once for all of them.
@@ -74,7 +78,7 @@ public fun CoroutineScope.serveTcp(
     val job = launch {
         listeners.forEachIndexed { i, core ->
             launch(group[i]) {
-                TcpListener.adopt(core, group[i]).use { listener ->
+                TcpListener.adopt(core, group[i], noDelay).use { listener ->
                     // Connections are supervised: one handler's failure ends its connection only.
                     supervisorScope {
                         while (true) {

@@ -21,7 +21,8 @@ import io.jmio.net.TcpListener as CoreTcpListener
  * }
  * ```
  *
- * Accepted streams register with the listener's event loop. Cancelling a coroutine suspended in
+ * Accepted streams register with the listener's event loop and get TCP_NODELAY set to [noDelay]
+ * (on unless the listener was made with `noDelay = false`; see [TcpStream]). Cancelling a coroutine suspended in
  * [accept] resumes it with `CancellationException` and leaves the listener usable; [close] from any
  * thread resumes it with `AsynchronousCloseException`.
  */
@@ -29,6 +30,8 @@ public class TcpListener internal constructor(
     /** The underlying non-blocking listener, for options and [CoreTcpListener.localAddress]. */
     public val socket: CoreTcpListener,
     private val dispatcher: EventLoopDispatcher,
+    /** TCP_NODELAY for every accepted stream. */
+    public val noDelay: Boolean,
 ) : AutoCloseable {
     private val io = SocketIo(dispatcher, socket, socket, Interest.READABLE, ReadinessOnly)
 
@@ -36,7 +39,7 @@ public class TcpListener internal constructor(
     public val localAddress: InetSocketAddress get() = socket.localAddress()
 
     /** Accepts the next connection, suspending until one is pending. */
-    public suspend fun accept(): TcpStream = TcpStream.adopt(io.read.untilReady { socket.accept() }, dispatcher)
+    public suspend fun accept(): TcpStream = TcpStream.adopt(io.read.untilReady { socket.accept() }, dispatcher, noDelay)
 
     /**
      * The accepted connections, one per emission, until the collector stops or the listener
@@ -56,17 +59,22 @@ public class TcpListener internal constructor(
          * Binds a listener (SO_REUSEADDR, backlog [backlog]) registered with the caller's event
          * loop, or jmio's default loop when the caller runs on another dispatcher.
          *
+         * @param noDelay TCP_NODELAY for every accepted stream (on by default: see [TcpStream])
          * @throws java.net.BindException if the address is taken
          */
-        public suspend fun bind(address: InetSocketAddress, backlog: Int = 1024): TcpListener =
-            adopt(CoreTcpListener.bind(address, backlog), currentDispatcher())
+        public suspend fun bind(address: InetSocketAddress, backlog: Int = 1024, noDelay: Boolean = true): TcpListener =
+            adopt(CoreTcpListener.bind(address, backlog), currentDispatcher(), noDelay)
 
-        /** Wraps a listener made with core options (for example SO_REUSEPORT through `TcpSocket`). */
-        public suspend fun from(listener: CoreTcpListener): TcpListener = adopt(listener, currentDispatcher())
+        /**
+         * Wraps a listener made with core options (for example SO_REUSEPORT through `TcpSocket`).
+         *
+         * @param noDelay TCP_NODELAY for every accepted stream (on by default: see [TcpStream])
+         */
+        public suspend fun from(listener: CoreTcpListener, noDelay: Boolean = true): TcpListener =
+            adopt(listener, currentDispatcher(), noDelay)
 
-        internal fun adopt(listener: CoreTcpListener, dispatcher: EventLoopDispatcher): TcpListener =
-
-            listener.closeOnFailure { TcpListener(it, dispatcher) }
+        internal fun adopt(listener: CoreTcpListener, dispatcher: EventLoopDispatcher, noDelay: Boolean): TcpListener =
+            listener.closeOnFailure { TcpListener(it, dispatcher, noDelay) }
     }
 }
 

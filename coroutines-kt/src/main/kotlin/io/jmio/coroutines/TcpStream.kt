@@ -25,6 +25,13 @@ import kotlin.time.Duration
  * is the loop's). The socket is registered once, for both directions. Direct buffers are fastest;
  * a steady-state echo allocates nothing.
  *
+ * **TCP_NODELAY** is on for every coroutine TCP stream (connected, adopted or accepted), as in
+ * Netty, Ktor and Go: a request-response exchange then never waits for a delayed ACK (Nagle's
+ * algorithm holding the tail of a message back until the peer acknowledges the previous one,
+ * tens of milliseconds on Linux). Pass `noDelay = false` to [connect], [adopt],
+ * [TcpListener.bind] or [serveTcp] to keep Nagle on (many small writes that should coalesce), or
+ * call `socket.setNoDelay(...)` at any time.
+ *
  * **Concurrency:** one reader and one writer may run at the same time (two coroutines). A second
  * coroutine that waits to read (or write) while another already waits gets
  * [IllegalStateException].
@@ -40,7 +47,7 @@ public class TcpStream internal constructor(
     public val socket: CoreTcpStream,
     dispatcher: EventLoopDispatcher,
 ) : AutoCloseable {
-    private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = true)
+    private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = true, urgentData = true)
 
     /**
      * Reads into [dst] from its position, suspending until at least one byte is there: the number
@@ -124,19 +131,28 @@ public class TcpStream internal constructor(
          * registers with the caller's event loop, or jmio's default loop when the caller runs on
          * another dispatcher. Cancelling the caller closes the half-open socket.
          *
+         * @param noDelay TCP_NODELAY (on by default: see [TcpStream])
          * @throws java.net.ConnectException if refused
          */
-        public suspend fun connect(address: InetSocketAddress): TcpStream = adopt(CoreTcpStream.connect(address))
+        public suspend fun connect(address: InetSocketAddress, noDelay: Boolean = true): TcpStream =
+            adopt(CoreTcpStream.connect(address), noDelay)
 
-        /** Wraps a stream made with core options (`TcpSocket.v4().setOption(...).connect(...)`), finishing its connect. */
-        public suspend fun adopt(socket: CoreTcpStream): TcpStream {
-            val stream = adopt(socket, currentDispatcher())
+        /**
+         * Wraps a stream made with core options (`TcpSocket.v4().setOption(...).connect(...)`),
+         * finishing its connect.
+         *
+         * @param noDelay TCP_NODELAY, set on [socket] whatever it was (on by default: see [TcpStream])
+         */
+        public suspend fun adopt(socket: CoreTcpStream, noDelay: Boolean = true): TcpStream {
+            val stream = adopt(socket, currentDispatcher(), noDelay)
             stream.closeOnFailure { it.finishConnect() }
             return stream
         }
 
-        internal fun adopt(socket: CoreTcpStream, dispatcher: EventLoopDispatcher): TcpStream =
-
-            socket.closeOnFailure { TcpStream(it, dispatcher) }
+        internal fun adopt(socket: CoreTcpStream, dispatcher: EventLoopDispatcher, noDelay: Boolean): TcpStream =
+            socket.closeOnFailure {
+                it.setNoDelay(noDelay)
+                TcpStream(it, dispatcher)
+            }
     }
 }

@@ -24,6 +24,7 @@ interface TestLibC : Library {
     fun write(fd: Int, buf: ByteArray, count: Long): Long
     fun read(fd: Int, buf: ByteArray, count: Long): Long
     fun close(fd: Int): Int
+    fun setsockopt(fd: Int, level: Int, name: Int, value: IntArray, length: Int): Int
     fun gettid(): Int
     fun pthread_self(): Long
     fun pthread_kill(thread: Long, sig: Int): Int
@@ -33,6 +34,8 @@ interface TestLibC : Library {
         const val O_NONBLOCK = 0x800
         const val O_CLOEXEC = 0x80000
         const val SIGPIPE = 13
+        const val SOL_SOCKET = 1
+        const val SO_OOBINLINE = 10
     }
 }
 

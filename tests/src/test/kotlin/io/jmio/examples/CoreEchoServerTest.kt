@@ -3,6 +3,9 @@ package io.jmio.examples
 import io.jmio.core.Allocations
 import io.jmio.examples.core.CoreEchoServer
 import io.jmio.testing.Worker
+import io.jmio.testing.listeningFd
+import io.jmio.testing.send
+import io.jmio.testing.setOobInline
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
 import io.kotest.matchers.nulls.shouldNotBeNull
@@ -77,6 +80,27 @@ class CoreEchoServerTest : FunSpec({
                 client.getOutputStream().write("last words".toByteArray())
                 client.shutdownOutput()
                 String(client.getInputStream().readAllBytes()) shouldBe "last words"
+            }
+        }
+    }
+
+    for (inline in listOf(false, true)) {
+        test("urgent data queued before the server polls (${if (inline) "SO_OOBINLINE" else "out of band"}): nothing behind the mark is held back") {
+            // Deterministic: the whole pattern is queued before run() polls, so it comes as one
+            // event, and the read stops short at the urgent mark with CCCC behind it.
+            val server = CoreEchoServer(InetSocketAddress(LOOPBACK, 0))
+            if (inline) setOobInline(listeningFd(server.localAddress().port))
+            var worker: Worker? = null
+            try {
+                connect(server).use { client ->
+                    client.send("AAAA", urgent = 'B', then = "CCCC")
+                    Thread.sleep(100)
+                    worker = Worker("core-echo") { server.run() }
+                    client.expectEcho(if (inline) "AAAABCCCC" else "AAAACCCC")
+                }
+            } finally {
+                server.stop()
+                worker?.join() ?: server.close()
             }
         }
     }

@@ -292,3 +292,23 @@ fun connect(address: InetSocketAddress, readTimeoutMillis: Int = 20_000): Socket
 
 /** `HOST:PORT` for command-line clients. */
 val InetSocketAddress.hostPort: String get() = "${address.hostAddress}:$port"
+
+/** Reads [expected]'s length back, failing if it has not all come within [within] (a stall). */
+fun Socket.expectEcho(expected: String, within: Duration = 2.seconds) {
+    val got = StringBuilder()
+    val deadline = System.nanoTime() + within.inWholeNanoseconds
+    val timeoutBefore = soTimeout
+    try {
+        while (got.length < expected.length) {
+            soTimeout = ((deadline - System.nanoTime()) / 1_000_000).toInt().coerceAtLeast(1)
+            val b = getInputStream().read()
+            check(b >= 0) { "end of stream after '$got'" }
+            got.append(b.toChar())
+        }
+    } catch (stall: java.net.SocketTimeoutException) {
+        error("the echo stalled after '$got' of '$expected' for $within")
+    } finally {
+        soTimeout = timeoutBefore
+    }
+    check(got.toString() == expected) { "echoed '$got', expected '$expected'" }
+}

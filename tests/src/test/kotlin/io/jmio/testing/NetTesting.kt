@@ -230,3 +230,39 @@ class Worker(name: String = "test-worker", body: () -> Unit) {
         failure?.let { throw it }
     }
 }
+
+/**
+ * Sets SO_OOBINLINE on socket [fd] through the tests' own libc mapping (jmio offers no such option):
+ * urgent bytes then stay in the stream. A listener's accepted sockets inherit it.
+ */
+fun setOobInline(fd: Int) {
+    check(TestLibC.C.setsockopt(fd, TestLibC.SOL_SOCKET, TestLibC.SO_OOBINLINE, intArrayOf(1), 4) == 0) {
+        "setsockopt(SO_OOBINLINE) failed: errno ${com.sun.jna.Native.getLastError()}"
+    }
+}
+
+/**
+ * The fd of this process's listening TCP socket on [port], found through /proc (its inode in
+ * /proc/self/net/tcp*, then the fd pointing at that inode): for servers that do not expose theirs.
+ */
+fun listeningFd(port: Int): Int {
+    val hexPort = ":%04X".format(port)
+    val inodes = listOf("tcp", "tcp6").flatMap { table ->
+        java.io.File("/proc/self/net/$table").readLines().drop(1).map { it.trim().split(Regex("\\s+")) }
+            .filter { it[1].endsWith(hexPort) && it[3] == "0A" } // 0A: TCP_LISTEN
+            .map { it[9] }
+    }.toSet()
+    val fds = java.io.File("/proc/self/fd").listFiles().orEmpty().filter { fd ->
+        val target = runCatching { java.nio.file.Files.readSymbolicLink(fd.toPath()).toString() }.getOrNull()
+        target != null && target.removePrefix("socket:[").removeSuffix("]") in inodes
+    }
+    check(fds.size == 1) { "expected one listener on port $port, found fds ${fds.map { it.name }}" }
+    return fds[0].name.toInt()
+}
+
+/** Sends [before], then [urgent] (if any) as one MSG_OOB byte, then [then], back to back. */
+fun java.net.Socket.send(before: String, urgent: Char? = null, then: String = "") {
+    getOutputStream().write(before.toByteArray())
+    if (urgent != null) sendUrgentData(urgent.code)
+    getOutputStream().write(then.toByteArray())
+}

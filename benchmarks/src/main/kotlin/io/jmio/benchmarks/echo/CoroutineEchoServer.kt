@@ -40,7 +40,6 @@ public object CoroutineEchoServer {
 
     /** Echoes until end of stream; with [withTimeoutMillis] > 0, every read runs inside `withTimeout`. */
     private suspend fun echo(conn: TcpStream, withTimeoutMillis: Long) {
-        conn.socket.setNoDelay(true) // as the NIO and Netty servers do
         val buffer = ByteBuffer.allocateDirect(BUFFER_SIZE)
         try {
             while ((if (withTimeoutMillis > 0) withTimeout(withTimeoutMillis) { conn.read(buffer) } else conn.read(buffer)) >= 0) {

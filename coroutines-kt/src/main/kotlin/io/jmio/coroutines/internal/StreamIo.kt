@@ -23,6 +23,12 @@ import kotlinx.coroutines.yield
  * nginx rely on the same guarantee). That holds for TCP and pipes; a Unix stream read also stops
  * short at a message carrying file descriptors with more queued behind it, so Unix streams pass
  * false. An event that reported hang-up or error turns it off for good ([IoDirection.hungUp]).
+ *
+ * TCP urgent data breaks the guarantee too: Linux stops a read short at the urgent mark, with or
+ * without SO_OOBINLINE, and the bytes behind the mark raise no new edge. With [urgentData] the
+ * socket is registered for [Interest.PRIORITY] as well (EPOLLPRI, reported while urgent data is
+ * pending, and raised no later than the bytes behind the mark can be read), and [SocketIo] turns
+ * the shortcut off for good at the first priority event. Only TCP carries urgent data.
  */
 internal class StreamIo(
     private val dispatcher: EventLoopDispatcher,
@@ -30,8 +36,9 @@ internal class StreamIo(
     private val reader: ScatteringByteChannel?,
     private val writer: GatheringByteChannel?,
     private val shortReadEmpties: Boolean,
+    urgentData: Boolean = false,
 ) : IoAttempt {
-    private val io = SocketIo(dispatcher, source, source as AutoCloseable, interestOf(reader, writer), this)
+    private val io = SocketIo(dispatcher, source, source as AutoCloseable, interestOf(reader, writer, urgentData), this)
 
     override fun attempt(op: Int, direction: IoDirection): Any? = when (op) {
         OP_READY -> Unit
@@ -134,10 +141,13 @@ internal class StreamIo(
         /** MAX_RW_COUNT: the most one read(2) returns, 2 GiB less a page. */
         const val LINUX_MAX_READ = Int.MAX_VALUE and 4095.inv()
 
-        fun interestOf(reader: Any?, writer: Any?): Interest = when {
-            reader != null && writer != null -> Interest.READABLE.add(Interest.WRITABLE)
-            reader != null -> Interest.READABLE
-            else -> Interest.WRITABLE
+        fun interestOf(reader: Any?, writer: Any?, urgentData: Boolean): Interest {
+            val directions = when {
+                reader != null && writer != null -> Interest.READABLE.add(Interest.WRITABLE)
+                reader != null -> Interest.READABLE
+                else -> Interest.WRITABLE
+            }
+            return if (urgentData) directions.add(Interest.PRIORITY) else directions
         }
     }
 }

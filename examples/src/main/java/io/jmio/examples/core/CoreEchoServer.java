@@ -22,8 +22,10 @@ import java.nio.ByteBuffer;
  * <p>Every event reads its socket until it would block or a read comes back short. A short read
  * emptied the socket: on Linux the next byte or end of stream raises a new edge-triggered event,
  * so the read that would only say "would block" is skipped unless the event already reported a
- * hang-up (nginx and tokio rely on the same guarantee; see {@link TcpStream#read}). Bytes read go
- * straight back out from one shared
+ * hang-up (nginx and tokio rely on the same guarantee; see {@link TcpStream}), or urgent data: a
+ * read stops short at the urgent mark with more queued behind it, so connections are registered
+ * for {@link Interest#PRIORITY} too, and an event that reports it reads on until "would block".
+ * Bytes read go straight back out from one shared
  * direct buffer; what the peer is too slow to take is kept in the connection's own buffer, and the
  * connection then waits for {@link Interest#WRITABLE} and stops reading until that backlog is
  * sent, so a client that never reads cannot make the server buffer without bound (reading resumes
@@ -35,6 +37,8 @@ public final class CoreEchoServer implements AutoCloseable {
     private static final long LISTENER = -1;
     private static final long WAKER = -2;
     private static final int BUFFER_SIZE = 64 * 1024;
+    /** PRIORITY too: its events say a short read may have stopped at the urgent mark. */
+    private static final Interest READ_INTEREST = Interest.READABLE.add(Interest.PRIORITY);
 
     private final Poll poll;
     private final TcpListener listener;
@@ -116,7 +120,7 @@ public final class CoreEchoServer implements AutoCloseable {
             int slot = connections.add(stream);
             try {
                 stream.setNoDelay(true);
-                poll.registry().register(stream, slot, Interest.READABLE);
+                poll.registry().register(stream, slot, READ_INTEREST);
             } catch (IOException e) {
                 connections.remove(slot);
             }
@@ -154,13 +158,13 @@ public final class CoreEchoServer implements AutoCloseable {
                     waitForWritable(connection, slot);
                     return;
                 }
-                if (n < BUFFER_SIZE && !event.isReadClosed() && !event.isError()) {
+                if (n < BUFFER_SIZE && !event.isReadClosed() && !event.isError() && !event.isPriority()) {
                     break; // emptied: the next byte or FIN brings a new event
                 }
             }
             if (connection.wantsWritable) {
                 connection.wantsWritable = false;
-                poll.registry().reregister(stream, slot, Interest.READABLE);
+                poll.registry().reregister(stream, slot, READ_INTEREST);
             }
         } catch (IOException e) {
             connections.remove(slot);
@@ -170,7 +174,7 @@ public final class CoreEchoServer implements AutoCloseable {
     private void waitForWritable(Connection connection, int slot) throws IOException {
         if (!connection.wantsWritable) {
             connection.wantsWritable = true;
-            poll.registry().reregister(connection.stream, slot, Interest.READABLE.add(Interest.WRITABLE));
+            poll.registry().reregister(connection.stream, slot, READ_INTEREST.add(Interest.WRITABLE));
         }
     }
 

@@ -54,7 +54,6 @@ class Demo(
     }
 
     private suspend fun pingPong(conn: TcpStream, measureFrom: Long, end: Long, latency: LatencyHistogram): Long {
-        conn.socket.setNoDelay(true)
         val message = ByteBuffer.allocateDirect(messageSize)
         val echo = ByteBuffer.allocateDirect(messageSize)
         var roundTrips = 0L

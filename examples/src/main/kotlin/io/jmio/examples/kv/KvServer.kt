@@ -30,7 +30,6 @@ class KvServer(
         CoroutineServer.start(address, threads, background = { launch { expireKeys() } }) { conn -> serve(conn) }
 
     private suspend fun serve(conn: TcpStream) {
-        conn.socket.setNoDelay(true)
         val session = KvSession(store, maxBulk)
         val fairShare = FairShare()
         while (true) {

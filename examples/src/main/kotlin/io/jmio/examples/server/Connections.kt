@@ -23,8 +23,9 @@ suspend fun TcpStream.shutdownAndDrain(scratch: ByteBuffer, timeoutMillis: Long 
  * on a socket that has data returns without suspending, so a client that sends faster than it is
  * served (a flood of pipelined requests) would otherwise keep the loop, and every connection on
  * it, to itself. Netty's rule: a read that filled the buffer means more is waiting; after [budget]
- * such reads in a row, yield. A read that did not fill the buffer drained the socket, so the next
- * one will suspend by itself: request-response traffic never pays for a yield.
+ * such reads in a row, yield. A read that did not fill the buffer almost always drained the socket
+ * (urgent data can stop one short), so the next one will suspend by itself: request-response
+ * traffic never pays for a yield.
  */
 class FairShare(private val budget: Int = 16) {
     private var fullReads = 0
