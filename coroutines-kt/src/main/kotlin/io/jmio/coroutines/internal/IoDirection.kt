@@ -82,8 +82,9 @@ internal class IoDirection(
     @Volatile var emptied: Boolean = false
 
     /**
-     * Sticky: an event reported hang-up or error. After that a short read proves nothing (the
-     * end of stream that follows it raises no new edge), so [emptied] is ignored.
+     * Sticky: an event reported hang-up, error or urgent data (priority). After that a short read
+     * proves nothing (the end of stream that follows a hang-up raises no new edge, and a read stops
+     * short at an urgent mark with more queued behind it), so [emptied] is ignored.
      */
     @Volatile var hungUp: Boolean = false
 
