@@ -144,6 +144,8 @@ object UnixTesting {
     private interface TestLibC : Library {
         fun pipe(fds: IntArray): Int
         fun close(fd: Int): Int
+        fun open(path: String, flags: Int): Int
+        fun fcntl(fd: Int, cmd: Int, arg: Int): Int
     }
 
     private val libc: TestLibC by lazy { Native.load("c", TestLibC::class.java) }
@@ -153,6 +155,18 @@ object UnixTesting {
 
     fun closeRawFd(fd: Int) {
         libc.close(fd)
+    }
+
+    /** `open(path, O_RDWR)`, blocking and without close-on-exec; the caller closes it. */
+    fun rawOpen(path: Path): Int = libc.open(path.toString(), 2).also { check(it >= 0) { "open $path failed" } }
+
+    /**
+     * Clears O_NONBLOCK on [fd]'s open file description, as any other process holding it may at
+     * any time: what an adopted fd must survive.
+     */
+    fun makeBlocking(fd: Int) {
+        val flags = libc.fcntl(fd, 3 /* F_GETFL */, 0)
+        check(flags >= 0 && libc.fcntl(fd, 4 /* F_SETFL */, flags and O_NONBLOCK.inv()) == 0) { "fcntl failed" }
     }
 
     /**

@@ -10,6 +10,10 @@ import io.jmio.testing.UnixTesting.expectEvents
 import io.jmio.testing.UnixTesting.fdTarget
 import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
+import io.jmio.testing.UnixTesting.makeBlocking
+import io.jmio.testing.UnixTesting.rawOpen
+import io.jmio.testing.UnixTesting.withStreamPair
+import io.jmio.testing.UnixTesting.withTempDir
 import io.jmio.testing.UnixTesting.rawBlockingPipe
 import io.jmio.testing.UnixTesting.readAtLeast
 import io.jmio.testing.UnixTesting.written
@@ -18,13 +22,16 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeFalse
 import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.longs.shouldBeGreaterThan
+import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import java.io.File
 import java.net.SocketException
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
+import java.nio.file.Files
 import java.util.concurrent.TimeUnit
+import kotlin.concurrent.thread
 
 private const val RECEIVER = 0L
 private const val SENDER = 1L
@@ -186,6 +193,54 @@ class PipeTest : FunSpec({
             closeRawFd(writeEnd)
         }
         shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(999_999) }.message shouldContain "not open"
+    }
+
+    test("fromOwnedFd refuses what is not a pipe: a regular file (where O_NONBLOCK means nothing) or a socket") {
+        withTempDir { dir ->
+            val path = dir.resolve("file")
+            Files.write(path, byteArrayOf(1, 2, 3))
+            val file = rawOpen(path)
+            try {
+                shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(file) }.message shouldContain "not a pipe"
+                shouldThrow<IllegalArgumentException> { PipeSender.fromOwnedFd(file) }.message shouldContain "not a pipe"
+                isNonBlocking(file).shouldBeFalse() // untouched, still the caller's
+            } finally {
+                closeRawFd(file)
+            }
+        }
+        withStreamPair { a, _ ->
+            shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(a.rawFd()) }.message shouldContain "not a pipe"
+        }
+    }
+
+    test("an adopted pipe that another holder made blocking again stalls only its reader, never the GC") {
+        val (readEnd, writeEnd) = rawBlockingPipe().toList()
+        try {
+            PipeReceiver.fromOwnedFd(readEnd).use { receiver ->
+                makeBlocking(readEnd) // what any process sharing the open file description may do
+                // Another process unblocks the read later: this JVM may be unable to run Java code
+                // meanwhile if the read was a GC-blocking (critical) call that holds off safepoints.
+                val unblocker = ProcessBuilder("sh", "-c", "sleep 4; printf x > /proc/${ProcessHandle.current().pid()}/fd/$writeEnd")
+                    .start()
+                try {
+                    val reader = thread(name = "blocked-reader") { receiver.read(ByteBuffer.allocateDirect(8)) }
+                    Thread.sleep(500) // the reader is inside read(2) by now
+                    val started = System.nanoTime()
+                    val gc = thread(name = "gc") { System.gc() }
+                    gc.join(20_000)
+                    val gcMillis = (System.nanoTime() - started) / 1_000_000
+                    reader.join(20_000)
+                    reader.isAlive.shouldBeFalse()
+                    // Before: the GC waited for the write 3.5 s later. After: it does not wait at all.
+                    gcMillis shouldBeLessThan 2_500L
+                } finally {
+                    unblocker.waitFor(20, TimeUnit.SECONDS)
+                    unblocker.destroyForcibly()
+                }
+            }
+        } finally {
+            closeRawFd(writeEnd)
+        }
     }
 
     test("a child process (cat) connected to two pipes echoes, and its exit closes the output") {
