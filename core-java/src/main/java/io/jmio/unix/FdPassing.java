@@ -1,7 +1,9 @@
 package io.jmio.unix;
 
+import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
 import io.jmio.internal.FdIo;
+import io.jmio.internal.SourceHandles;
 import io.jmio.sys.BufferScopes;
 import io.jmio.sys.Errno;
 import io.jmio.sys.Layout;
@@ -24,6 +26,37 @@ final class FdPassing {
     private FdPassing() {}
 
     private static final Syscalls SYS = Syscalls.INSTANCE;
+
+    /**
+     * Sends bytes from {@code src} with the fds of {@code sources} attached to the first of them.
+     * Each source stays acquired across the {@code sendmsg}, so a concurrent {@code close()} cannot
+     * let its number be reused (and an unrelated fd be sent) before the kernel has taken its copy.
+     *
+     * @return bytes sent (the fds went with them), or 0 if it would block (nothing, fds included, was sent)
+     * @throws java.nio.channels.ClosedChannelException if a source is closed (nothing was sent)
+     */
+    static int send(FdHandle handle, ByteBuffer src, IoSource[] sources) throws IOException {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(sources, "sources");
+        checkCount(sources.length);
+        for (IoSource source : sources) {
+            Objects.requireNonNull(source, "source");
+        }
+        ByteBuffer memory = Scratch.get().buffer;
+        clearControl(memory, sources.length);
+        int acquired = 0;
+        try {
+            for (; acquired < sources.length; acquired++) {
+                int fd = SourceHandles.of(sources[acquired]).acquire();
+                memory.putInt(Scratch.CONTROL + Layout.CMSG_DATA + 4 * acquired, fd);
+            }
+            return sendWithControl(handle, src, sources.length);
+        } finally {
+            for (int i = 0; i < acquired; i++) {
+                SourceHandles.of(sources[i]).release();
+            }
+        }
+    }
 
     /**
      * Sends bytes from {@code src} with {@code fds} attached to the first of them. The numbers are
