@@ -20,7 +20,8 @@ public final class FdHandle {
 
     private final int fd;
     private final boolean ownsFd;
-    private final Syscalls sys;
+    /** Becomes {@link Syscalls#forForeignFds()} once another process may share the fd; never back. */
+    private volatile Syscalls sys;
     private volatile int state;
     /** The direct buffers last read into and written from, with their addresses (see FdIo). */
     final BufferAddressCache reads = new BufferAddressCache();
@@ -59,6 +60,18 @@ public final class FdHandle {
      */
     public final Syscalls sys() {
         return sys;
+    }
+
+    /**
+     * Records that the fd's open file description is now shared with another process (it was
+     * passed with {@code SCM_RIGHTS}), which can switch it to blocking: from now on its calls are
+     * never GC-blocking.
+     */
+    public final void markShared() {
+        Syscalls current = sys;
+        if (current != null) {
+            sys = current.forForeignFds();
+        }
     }
 
     /** Enters a syscall: returns the fd, which stays open until the matching {@link #release()}. */

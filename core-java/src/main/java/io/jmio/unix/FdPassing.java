@@ -31,6 +31,7 @@ final class FdPassing {
      * Sends bytes from {@code src} with the fds of {@code sources} attached to the first of them.
      * Each source stays acquired across the {@code sendmsg}, so a concurrent {@code close()} cannot
      * let its number be reused (and an unrelated fd be sent) before the kernel has taken its copy.
+     * Each source's calls stop being GC-blocking: the receiver can make the fd blocking.
      *
      * @return bytes sent (the fds went with them), or 0 if it would block (nothing, fds included, was sent)
      * @throws java.nio.channels.ClosedChannelException if a source is closed (nothing was sent)
@@ -47,7 +48,10 @@ final class FdPassing {
         int acquired = 0;
         try {
             for (; acquired < sources.length; acquired++) {
-                int fd = SourceHandles.of(sources[acquired]).acquire();
+                FdHandle source = SourceHandles.of(sources[acquired]);
+                int fd = source.acquire();
+                // The receiver shares the open file description, O_NONBLOCK included, from now on.
+                source.markShared();
                 memory.putInt(Scratch.CONTROL + Layout.CMSG_DATA + 4 * acquired, fd);
             }
             return sendWithControl(handle, src, sources.length);

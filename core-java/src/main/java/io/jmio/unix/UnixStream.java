@@ -159,7 +159,9 @@ public final class UnixStream extends IoSource
      * Each source is held open across the send, so a concurrent {@code close()} of one can never
      * send an unrelated fd that reused its number: the send then fails with
      * {@link java.nio.channels.ClosedChannelException}, or completes before the close takes effect.
-     * The sources stay yours to close; the receiver gets its own duplicates. Passing a source
+     * The sources stay yours to close; the receiver gets its own duplicates, which share the open
+     * file description (so its {@code O_NONBLOCK}): jmio's calls on a sent source are therefore
+     * ordinary, never GC-blocking, native calls from then on. Passing a source
      * registered with a {@link io.jmio.Poll}? Deregister it before closing it: epoll drops a
      * registration only once every copy of the fd, the passed ones included, is closed.
      *
@@ -181,7 +183,8 @@ public final class UnixStream extends IoSource
      * As {@link #sendWithFds(ByteBuffer, IoSource...)} with raw fd numbers, for fds the caller
      * owns and made outside jmio (a file, another library's socket). The caller must keep each
      * open until this returns: jmio cannot guard a number it does not own against a concurrent
-     * close and reuse. For a jmio source's fd, pass the source instead of its {@code rawFd()}.
+     * close and reuse. For a jmio source's fd, pass the source instead of its {@code rawFd()}: only
+     * then does jmio know that another process can change the fd's blocking mode.
      *
      * @return bytes sent, or 0 if it would block
      * @throws IllegalArgumentException if {@code src} is empty, {@code fds} holds a negative value

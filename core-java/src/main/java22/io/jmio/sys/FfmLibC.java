@@ -25,10 +25,11 @@ import java.util.Arrays;
  * transition, which is most of FFM's per-call cost. That is only safe for calls that never block,
  * because a critical call holds off safepoints (so the GC, and every thread that reaches one) until
  * it returns. So the critical reads, writes, sends, receives and {@code accept4} are used only on
- * fds jmio opened non-blocking itself ({@code SOCK_NONBLOCK}, {@code pipe2(O_NONBLOCK)}) and that
- * no other process shares: {@code O_NONBLOCK} belongs to the open file description, which a process
- * that handed an fd over can still change, so an adopted fd gets the {@code *_MAY_BLOCK} twin of
- * each call, an ordinary downcall. {@code epoll_ctl} and {@code epoll_wait} with a zero timeout
+ * fds jmio opened non-blocking itself ({@code SOCK_NONBLOCK}, {@code pipe2(O_NONBLOCK)}) and has
+ * not passed to another process: {@code O_NONBLOCK} belongs to the open file description, which
+ * every process holding it can change, so an adopted fd, and a source once sent with
+ * {@code SCM_RIGHTS}, get the {@code *_MAY_BLOCK} twin of each call, an ordinary downcall (a fd
+ * passed by its raw number is beyond jmio's knowledge: pass the source). {@code epoll_ctl} and {@code epoll_wait} with a zero timeout
  * never block, whatever the fds; a waiting {@code epoll_wait}, {@code close} (which can linger)
  * and the set-up calls stay ordinary downcalls.
  */

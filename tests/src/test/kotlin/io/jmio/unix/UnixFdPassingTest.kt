@@ -8,8 +8,10 @@ import io.jmio.testing.UnixTesting.closeRawFd
 import io.jmio.testing.UnixTesting.direct
 import io.jmio.testing.UnixTesting.expectEvents
 import io.jmio.testing.UnixTesting.fdTarget
+import io.jmio.testing.UnixTesting.gcMillisWhileBlockedReading
 import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
+import io.jmio.testing.UnixTesting.makeBlocking
 import io.jmio.testing.UnixTesting.openFdCount
 import io.jmio.testing.UnixTesting.rawBlockingPipe
 import io.jmio.testing.UnixTesting.withDatagramPair
@@ -21,6 +23,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.ints.shouldBeLessThanOrEqual
+import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -288,6 +291,22 @@ class UnixFdPassingTest : FunSpec({
                 }
             }
             sent shouldBeGreaterThanOrEqual 1
+        }
+    }
+
+    test("a sent pipe that the receiving side made blocking stalls only its reader in this process, never the GC") {
+        withStreamPair { a, b ->
+            Pipe.open().use { pipe ->
+                a.sendWithFds(direct("x"), pipe.receiver()) shouldBe 1
+                val fds = IntArray(1)
+                b.receiveWithFds(ByteBuffer.allocate(4), fds) shouldBe 1
+                try {
+                    makeBlocking(fds[0]) // the receiver may: it shares the open file description
+                    gcMillisWhileBlockedReading(pipe.receiver(), pipe.sender().rawFd()) shouldBeLessThan 2_500L
+                } finally {
+                    closeRawFd(fds[0])
+                }
+            }
         }
     }
 
