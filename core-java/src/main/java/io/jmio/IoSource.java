@@ -1,6 +1,7 @@
 package io.jmio;
 
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 
@@ -14,6 +15,10 @@ import java.nio.channels.ClosedChannelException;
  * closed; registering it again (with any registry) first needs one of those.
  */
 public abstract class IoSource implements Source {
+    static {
+        SourceHandles.install(source -> ((IoSource) source).handle);
+    }
+
     private final FdHandle handle;
     final boolean tracksRegistration;
     /** The registry this source is registered with, or null; guarded by {@code this}. */
@@ -41,9 +46,11 @@ public abstract class IoSource implements Source {
     }
 
     /**
-     * The fd number, for handing to native code or passing to another process with
-     * {@link io.jmio.unix.UnixStream#sendWithFds}. The source still owns it: never close it, and
-     * never use the number once the source is closed (the kernel reuses fd numbers).
+     * The fd number, for handing to native code. The source still owns it: never close it, and
+     * never use the number once the source may be closed, by this thread or another: the kernel
+     * reuses fd numbers, so a stale one names an unrelated file. To pass a source's fd to another
+     * process, give the source itself to {@link io.jmio.unix.UnixStream#sendWithFds(java.nio.ByteBuffer,
+     * IoSource...)}, which holds it open across the send.
      *
      * @throws java.nio.channels.ClosedChannelException if this source is closed
      */

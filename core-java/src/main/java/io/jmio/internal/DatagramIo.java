@@ -1,5 +1,6 @@
 package io.jmio.internal;
 
+import io.jmio.sys.BufferScopes;
 import io.jmio.sys.Errno;
 import io.jmio.sys.Linux;
 import io.jmio.sys.Scratch;
@@ -19,18 +20,17 @@ import java.util.Objects;
  * Scratch#ADDRESS_LENGTH}. Errors map through {@link Errno#datagramException}, so a refused
  * datagram is a {@link java.net.PortUnreachableException}. EINTR is retried.
  *
- * <p>Heap buffers go through the thread's bounce buffer. A datagram is never split, so a heap
- * buffer larger than {@link Scratch#BOUNCE_SIZE} goes through a temporary direct buffer of its own
- * size instead: a rare path, and the only one here that allocates (UDP's payload limit, 65,507
- * bytes, fits the bounce buffer).
+ * <p>Buffers follow {@link FdIo}'s rules: position and limit read once, and only plain direct
+ * buffers handed to the kernel as they are. The others are copied through the thread's bounce
+ * buffer; a datagram is never split, so one larger than {@link Scratch#BOUNCE_SIZE} goes through a
+ * temporary direct buffer of its own size instead: a rare path, and the only one here that
+ * allocates (UDP's payload limit, 65,507 bytes, fits the bounce buffer).
  */
 public final class DatagramIo {
     private DatagramIo() {}
 
     /** What {@link #send} and {@link #receive} return when the operation would block. */
     public static final int WOULD_BLOCK = -1;
-
-    private static final Syscalls SYS = Syscalls.INSTANCE;
 
     /**
      * Sends {@code src}'s remaining bytes as one datagram to the address encoded in scratch
@@ -50,25 +50,38 @@ public final class DatagramIo {
             throws IOException {
         Objects.requireNonNull(src, "buffer");
         int position = src.position();
-        int length = src.limit() - position;
+        int length = FdIo.remaining(src, position);
         int fd = handle.acquire();
         try {
             Scratch scratch = Scratch.get();
             long to = addressLength == 0 ? 0 : scratch.address + Scratch.ADDRESS;
+            long direct = handle.writes.addressOf(src);
+            ByteBuffer temporary = null;
             long data;
-            if (src.isDirect()) {
-                data = handle.writes.addressOf(src) + position;
+            if (direct != 0) {
+                data = direct + position;
+            } else if (length <= Scratch.BOUNCE_SIZE) {
+                FdIo.copyInto(scratch.bounce(), src, position, length);
+                data = scratch.bounceAddress();
             } else {
-                ByteBuffer copy = heapCopyBuffer(scratch, length);
-                ((Buffer) copy).clear();
-                copy.put(src);
-                ((Buffer) src).position(position);
-                data = SYS.address(copy);
+                temporary = ByteBuffer.allocateDirect(length);
+                FdIo.copyInto(temporary, src, position, length);
+                data = Syscalls.INSTANCE.address(temporary);
+                // Nothing reads it after the call and its address is no reference: unpinned, a GC
+                // during sendto could run its cleaner while the kernel still reads the memory.
+                scratch.pin(temporary);
             }
+            Syscalls sys = handle.sys();
             long n;
-            do {
-                n = SYS.sendto(fd, data, length, Linux.MSG_NOSIGNAL, to, addressLength);
-            } while (n == -Errno.EINTR);
+            try {
+                do {
+                    n = sys.sendto(fd, data, length, Linux.MSG_NOSIGNAL, to, addressLength);
+                } while (n == -Errno.EINTR);
+            } finally {
+                if (temporary != null) {
+                    scratch.pin(null);
+                }
+            }
             if (n < 0) {
                 return failure(n, operation, inet);
             }
@@ -97,7 +110,7 @@ public final class DatagramIo {
             boolean inet) throws IOException {
         FdIo.requireWritable(Objects.requireNonNull(dst, "buffer"));
         int position = dst.position();
-        int wanted = dst.limit() - position;
+        int length = FdIo.remaining(dst, position);
         int fd = handle.acquire();
         try {
             Scratch scratch = Scratch.get();
@@ -108,22 +121,23 @@ public final class DatagramIo {
                 from = scratch.address + Scratch.ADDRESS;
                 fromLength = scratch.address + Scratch.ADDRESS_LENGTH;
             }
-            ByteBuffer copy = dst.isDirect() ? null : heapCopyBuffer(scratch, wanted);
-            long data = copy == null ? handle.reads.addressOf(dst) + position : SYS.address(copy);
+            long direct = handle.reads.addressOf(dst);
+            if (direct == 0 && length > 0) {
+                BufferScopes.requireAccessible(dst, position);
+            }
+            ByteBuffer copy = direct != 0 ? null : copyBuffer(scratch, length);
+            long data = copy == null ? direct + position
+                    : copy == scratch.bounce() ? scratch.bounceAddress() : Syscalls.INSTANCE.address(copy);
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.recvfrom(fd, data, wanted, flags, from, fromLength);
+                n = sys.recvfrom(fd, data, length, flags, from, fromLength);
             } while (n == -Errno.EINTR);
+            // The copy is read below, so it stays reachable across the call without a pin.
             if (n < 0) {
                 return failure(n, operation, inet);
             }
-            if (copy == null) {
-                ((Buffer) dst).position(position + (int) n);
-            } else {
-                ((Buffer) copy).clear();
-                ((Buffer) copy).limit((int) n);
-                dst.put(copy);
-            }
+            FdIo.received(dst, position, (int) n, copy);
             return (int) n;
         } finally {
             handle.release();
@@ -140,7 +154,7 @@ public final class DatagramIo {
     }
 
     /** The bounce buffer, or for a datagram that does not fit it a temporary direct buffer. */
-    private static ByteBuffer heapCopyBuffer(Scratch scratch, int length) {
+    private static ByteBuffer copyBuffer(Scratch scratch, int length) {
         return length <= Scratch.BOUNCE_SIZE ? scratch.bounce() : ByteBuffer.allocateDirect(length);
     }
 

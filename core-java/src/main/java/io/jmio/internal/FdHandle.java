@@ -20,23 +20,58 @@ public final class FdHandle {
 
     private final int fd;
     private final boolean ownsFd;
+    /** Becomes {@link Syscalls#forForeignFds()} once another process may share the fd; never back. */
+    private volatile Syscalls sys;
     private volatile int state;
     /** The direct buffers last read into and written from, with their addresses (see FdIo). */
     final BufferAddressCache reads = new BufferAddressCache();
     final BufferAddressCache writes = new BufferAddressCache();
 
-    /** Takes ownership of {@code fd}: it is closed with this handle. */
+    /**
+     * Takes ownership of {@code fd}, which jmio opened non-blocking itself and shares with no other
+     * process: it is closed with this handle.
+     */
     public FdHandle(int fd) {
-        this(fd, true);
+        this(fd, true, true);
     }
 
-    /** Wraps {@code fd}; when {@code ownsFd} is false, closing the handle leaves the fd open. */
+    /**
+     * Wraps {@code fd} that jmio did not open; when {@code ownsFd} is false, closing the handle
+     * leaves the fd open. Its calls go through {@link Syscalls#forForeignFds()}: whoever else holds
+     * its open file description can make it blocking at any time.
+     */
     public FdHandle(int fd, boolean ownsFd) {
+        this(fd, ownsFd, false);
+    }
+
+    private FdHandle(int fd, boolean ownsFd, boolean jmioControlsMode) {
         if (fd < 0) {
             throw new IllegalArgumentException("invalid file descriptor: " + fd);
         }
         this.fd = fd;
         this.ownsFd = ownsFd;
+        Syscalls backend = Syscalls.INSTANCE;
+        this.sys = backend == null || jmioControlsMode ? backend : backend.forForeignFds();
+    }
+
+    /**
+     * The backend for this fd's calls: the one that may make GC-blocking (critical) calls only if
+     * jmio opened the fd non-blocking itself, so no other process can switch it to blocking.
+     */
+    public final Syscalls sys() {
+        return sys;
+    }
+
+    /**
+     * Records that the fd's open file description is now shared with another process (it was
+     * passed with {@code SCM_RIGHTS}), which can switch it to blocking: from now on its calls are
+     * never GC-blocking.
+     */
+    public final void markShared() {
+        Syscalls current = sys;
+        if (current != null) {
+            sys = current.forForeignFds();
+        }
     }
 
     /** Enters a syscall: returns the fd, which stays open until the matching {@link #release()}. */

@@ -1,5 +1,6 @@
 package io.jmio.internal;
 
+import io.jmio.sys.BufferScopes;
 import io.jmio.sys.Errno;
 import io.jmio.sys.Layout;
 import io.jmio.sys.Linux;
@@ -17,14 +18,16 @@ import java.util.Objects;
  * <p>Results: bytes transferred; 0 when the operation would block (or nothing was asked for);
  * -1 for end of stream on reads. EINTR is retried; EAGAIN never surfaces as an exception.
  *
- * <p>Safety: a buffer's position and limit are bounded by its capacity (NIO enforces that), so
- * {@code address + position} with {@code remaining()} bytes never leaves the buffer. Direct buffers
- * go to the kernel as they are; heap buffers are copied through the thread's {@link Scratch}.
+ * <p>Safety: every call reads a buffer's position and limit once, clamps the length to
+ * {@code max(0, limit - position)} and derives the native range from those two values alone, as
+ * the JDK's {@code IOUtil} does: NIO keeps both within the capacity, so however another thread
+ * moves them meanwhile, the kernel is only handed memory inside the buffer. Only the memory of
+ * plain direct buffers goes to the kernel as it is (see {@link BufferAddressCache}); heap buffers
+ * and views of closeable arenas are copied through the thread's {@link Scratch} bounce buffer,
+ * in Java, where the JDK checks every access.
  */
 public final class FdIo {
     private FdIo() {}
-
-    private static final Syscalls SYS = Syscalls.INSTANCE;
 
     /** Reads into {@code dst} from its position: bytes read, 0 if it would block, -1 at end of stream. */
     public static int read(FdHandle handle, ByteBuffer dst) throws IOException {
@@ -38,34 +41,25 @@ public final class FdIo {
     public static int receive(FdHandle handle, ByteBuffer dst, int flags, String operation) throws IOException {
         requireWritable(dst);
         int position = dst.position();
-        int wanted = dst.limit() - position;
-        if (wanted == 0) {
+        int length = remaining(dst, position);
+        if (length == 0) {
             return 0;
         }
         int fd = handle.acquire();
         try {
+            Syscalls sys = handle.sys();
+            long direct = handle.reads.addressOf(dst);
+            if (direct == 0) {
+                BufferScopes.requireAccessible(dst, position);
+            }
+            long address = direct != 0 ? direct + position : Scratch.get().bounceAddress();
+            int chunk = direct != 0 ? length : Math.min(length, Scratch.BOUNCE_SIZE);
             long n;
-            if (dst.isDirect()) {
-                long address = handle.reads.addressOf(dst) + position;
-                do {
-                    n = flags == 0 ? SYS.read(fd, address, wanted) : SYS.recvfrom(fd, address, wanted, flags, 0, 0);
-                } while (n == -Errno.EINTR);
-                if (n > 0) {
-                    ((Buffer) dst).position(position + (int) n);
-                }
-            } else {
-                Scratch scratch = Scratch.get();
-                int chunk = Math.min(wanted, Scratch.BOUNCE_SIZE);
-                long address = scratch.bounceAddress();
-                do {
-                    n = flags == 0 ? SYS.read(fd, address, chunk) : SYS.recvfrom(fd, address, chunk, flags, 0, 0);
-                } while (n == -Errno.EINTR);
-                if (n > 0) {
-                    ByteBuffer bounce = scratch.bounce();
-                    ((Buffer) bounce).clear();
-                    ((Buffer) bounce).limit((int) n);
-                    dst.put(bounce);
-                }
+            do {
+                n = flags == 0 ? sys.read(fd, address, chunk) : sys.recvfrom(fd, address, chunk, flags, 0, 0);
+            } while (n == -Errno.EINTR);
+            if (n > 0) {
+                received(dst, position, (int) n, direct == 0 ? Scratch.get().bounce() : null);
             }
             return readResult(n, operation);
         } finally {
@@ -76,36 +70,70 @@ public final class FdIo {
     /** Writes from {@code src}'s position: bytes written, 0 if it would block. */
     public static int write(FdHandle handle, ByteBuffer src) throws IOException {
         int position = src.position();
-        int wanted = src.limit() - position;
-        if (wanted == 0) {
+        int length = remaining(src, position);
+        if (length == 0) {
             return 0;
         }
         int fd = handle.acquire();
         try {
-            long n;
-            if (src.isDirect()) {
-                long address = handle.writes.addressOf(src) + position;
-                do {
-                    n = SYS.write(fd, address, wanted);
-                } while (n == -Errno.EINTR);
-                if (n > 0) {
-                    ((Buffer) src).position(position + (int) n);
-                }
+            long direct = handle.writes.addressOf(src);
+            long address;
+            int chunk;
+            if (direct != 0) {
+                address = direct + position;
+                chunk = length;
             } else {
                 Scratch scratch = Scratch.get();
-                int chunk = Math.min(wanted, Scratch.BOUNCE_SIZE);
-                copyInto(scratch.bounce(), src, chunk);
-                do {
-                    n = SYS.write(fd, scratch.bounceAddress(), chunk);
-                } while (n == -Errno.EINTR);
-                if (n > 0) {
-                    ((Buffer) src).position(position + (int) n);
-                }
+                chunk = Math.min(length, Scratch.BOUNCE_SIZE);
+                copyInto(scratch.bounce(), src, position, chunk);
+                address = scratch.bounceAddress();
+            }
+            Syscalls sys = handle.sys();
+            long n;
+            do {
+                n = sys.write(fd, address, chunk);
+            } while (n == -Errno.EINTR);
+            if (n > 0) {
+                ((Buffer) src).position(position + (int) n);
             }
             return writeResult(n, "write");
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * The address of {@code buffer}'s index 0 if the kernel may use its memory as it is, or 0 if a
+     * call must copy it: a heap buffer, or a view of a closeable arena ({@link BufferScopes}).
+     * Uncached; a fd's usual buffers go through its {@link FdHandle}'s caches instead.
+     */
+    public static long kernelAddress(ByteBuffer buffer) {
+        return !buffer.isDirect() || BufferScopes.closeable(buffer) ? 0 : Syscalls.INSTANCE.address(buffer);
+    }
+
+    /**
+     * The bytes between {@code position} (the buffer's, read once by the caller) and the buffer's
+     * limit, read once here; never negative, even if another thread lowered the limit meanwhile.
+     */
+    public static int remaining(ByteBuffer buffer, int position) {
+        int limit = buffer.limit();
+        return limit > position ? limit - position : 0;
+    }
+
+    /**
+     * Completes a read of {@code n} bytes at {@code position}: moves the position past them, first
+     * copying them from {@code copy} (filled from its index 0) when the kernel wrote there instead
+     * of into {@code dst}. The copy is NIO's, bounds-checked against dst as it is now.
+     */
+    public static void received(ByteBuffer dst, int position, int n, ByteBuffer copy) {
+        if (copy == null) {
+            ((Buffer) dst).position(position + n);
+            return;
+        }
+        ((Buffer) copy).clear();
+        ((Buffer) copy).limit(n);
+        ((Buffer) dst).position(position);
+        dst.put(copy);
     }
 
     /**
@@ -122,9 +150,10 @@ public final class FdIo {
         int fd = handle.acquire();
         try {
             Scratch scratch = Scratch.get();
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.read(fd, scratch.bounceAddress(), Math.min(length, Scratch.BOUNCE_SIZE));
+                n = sys.read(fd, scratch.bounceAddress(), Math.min(length, Scratch.BOUNCE_SIZE));
             } while (n == -Errno.EINTR);
             if (n > 0) {
                 ByteBuffer bounce = scratch.bounce();
@@ -155,9 +184,10 @@ public final class FdIo {
             ByteBuffer bounce = scratch.bounce();
             ((Buffer) bounce).clear();
             bounce.put(src, offset, chunk);
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.write(fd, scratch.bounceAddress(), chunk);
+                n = sys.write(fd, scratch.bounceAddress(), chunk);
             } while (n == -Errno.EINTR);
             return writeResult(n, "write");
         } finally {
@@ -176,21 +206,22 @@ public final class FdIo {
         for (int i = offset; i < offset + length; i++) {
             requireWritable(Objects.requireNonNull(dsts[i], "buffer"));
         }
-        if (!allDirect(dsts, offset, length)) {
+        int count = fillIovecs(dsts, offset, length);
+        if (count < 0) {
             return readOneByOne(handle, dsts, offset, length);
         }
-        int count = fillIovecs(dsts, offset, length);
         if (count == 0) {
             return 0;
         }
         int fd = handle.acquire();
         try {
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.readv(fd, Scratch.get().iovecsAddress(), count);
+                n = sys.readv(fd, Scratch.get().iovecsAddress(), count);
             } while (n == -Errno.EINTR);
             if (n > 0) {
-                advance(dsts, offset, length, n);
+                advance(dsts, offset, count, n);
             }
             return readResult(n, "readv");
         } finally {
@@ -209,21 +240,22 @@ public final class FdIo {
         for (int i = offset; i < offset + length; i++) {
             Objects.requireNonNull(srcs[i], "buffer");
         }
-        if (!allDirect(srcs, offset, length)) {
+        int count = fillIovecs(srcs, offset, length);
+        if (count < 0) {
             return writeOneByOne(handle, srcs, offset, length);
         }
-        int count = fillIovecs(srcs, offset, length);
         if (count == 0) {
             return 0;
         }
         int fd = handle.acquire();
         try {
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.writev(fd, Scratch.get().iovecsAddress(), count);
+                n = sys.writev(fd, Scratch.get().iovecsAddress(), count);
             } while (n == -Errno.EINTR);
             if (n > 0) {
-                advance(srcs, offset, length, n);
+                advance(srcs, offset, count, n);
             }
             return writeResult(n, "writev");
         } finally {
@@ -232,15 +264,21 @@ public final class FdIo {
     }
 
     /**
-     * Copies {@code length} bytes from {@code src}'s position into {@code bounce} (cleared first),
-     * leaving src's position as it was: the heap-buffer half of any write that bounces.
+     * Copies {@code src[position, position + length)} into {@code copy} from its index 0, leaving
+     * src's position at {@code position}: the write half of every call that copies. {@code position
+     * + length} must not exceed the limit the caller read.
      */
-    public static void copyInto(ByteBuffer bounce, ByteBuffer src, int length) {
-        int position = src.position();
+    public static void copyInto(ByteBuffer copy, ByteBuffer src, int position, int length) {
+        ((Buffer) copy).clear();
+        if (src.hasArray()) {
+            copy.put(src.array(), src.arrayOffset() + position, length);
+            return;
+        }
+        // A read-only heap buffer or an arena's view: NIO checks the bounds (and the arena) here.
         int limit = src.limit();
-        ((Buffer) bounce).clear();
+        ((Buffer) src).position(position);
         ((Buffer) src).limit(position + length);
-        bounce.put(src);
+        copy.put(src);
         ((Buffer) src).limit(limit);
         ((Buffer) src).position(position);
     }
@@ -295,37 +333,38 @@ public final class FdIo {
         }
     }
 
-    private static boolean allDirect(ByteBuffer[] buffers, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
-            if (!buffers[i].isDirect()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Writes one iovec per non-empty buffer (at most IOV_MAX) into scratch; returns the count. */
+    /**
+     * Writes one iovec per buffer (at most IOV_MAX, empty ones included, so entry k is buffer
+     * {@code offset + k}) into scratch, each from one read of position and limit. Returns the
+     * count, 0 if there is nothing to transfer, or -1 if some buffer must be copied instead (a heap
+     * buffer, or a view of a closeable arena).
+     */
     private static int fillIovecs(ByteBuffer[] buffers, int offset, int length) {
         ByteBuffer iov = Scratch.get().iovecs();
-        int count = 0;
-        for (int i = offset; i < offset + length && count < Linux.IOV_MAX; i++) {
-            ByteBuffer b = buffers[i];
-            int remaining = b.remaining();
-            if (remaining == 0) {
-                continue;
+        int count = Math.min(length, Linux.IOV_MAX);
+        long total = 0;
+        for (int k = 0; k < count; k++) {
+            ByteBuffer b = buffers[offset + k];
+            long address = kernelAddress(b);
+            if (address == 0) {
+                return -1;
             }
-            int at = count * Layout.IOVEC_SIZE;
-            iov.putLong(at + Layout.IOVEC_BASE, SYS.address(b) + b.position());
+            int position = b.position();
+            int remaining = remaining(b, position);
+            int at = k * Layout.IOVEC_SIZE;
+            iov.putLong(at + Layout.IOVEC_BASE, address + position);
             iov.putLong(at + Layout.IOVEC_LEN, remaining);
-            count++;
+            total += remaining;
         }
-        return count;
+        return total == 0 ? 0 : count;
     }
 
-    private static void advance(ByteBuffer[] buffers, int offset, int length, long transferred) {
-        for (int i = offset; i < offset + length && transferred > 0; i++) {
-            ByteBuffer b = buffers[i];
-            int step = (int) Math.min(b.remaining(), transferred);
+    /** Moves each buffer's position past its share of {@code transferred}, by the lengths in the iovecs. */
+    private static void advance(ByteBuffer[] buffers, int offset, int count, long transferred) {
+        ByteBuffer iov = Scratch.get().iovecs();
+        for (int k = 0; k < count && transferred > 0; k++) {
+            ByteBuffer b = buffers[offset + k];
+            int step = (int) Math.min(iov.getLong(k * Layout.IOVEC_SIZE + Layout.IOVEC_LEN), transferred);
             ((Buffer) b).position(b.position() + step);
             transferred -= step;
         }

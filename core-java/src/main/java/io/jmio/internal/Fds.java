@@ -45,10 +45,27 @@ public final class Fds {
     }
 
     /**
+     * @throws IllegalArgumentException unless {@code fd} is a pipe or FIFO end: on a regular file
+     *     or a device {@code O_NONBLOCK} may mean nothing, and every read could block
+     */
+    public static void requirePipe(int fd) throws IOException {
+        // F_GETPIPE_SZ answers for pipes and FIFOs alone, without fstat's per-architecture struct.
+        int result = Syscalls.require().fcntl(fd, Linux.F_GETPIPE_SZ, 0);
+        if (result == -Errno.EBADF) {
+            throw new IllegalArgumentException("file descriptor " + fd + " is not a pipe or FIFO");
+        }
+        if (result < 0) {
+            throw Errno.exception("fcntl(F_GETPIPE_SZ)", -result);
+        }
+    }
+
+    /**
      * Puts an adopted fd in the state every jmio fd has: non-blocking (so no call can stall a
      * poll loop) and close-on-exec (so child processes never inherit it). {@code O_NONBLOCK}
      * belongs to the open file description, so other holders of the same description (a process
-     * that passed the fd, a {@code dup}) see the change too.
+     * that passed the fd, a {@code dup}) see the change too, and can undo it: an adopted fd's
+     * handle is therefore made with {@link FdHandle#FdHandle(int, boolean)}, whose calls are never
+     * GC-blocking.
      *
      * @param statusFlags the fd's current {@link #statusFlags}
      */

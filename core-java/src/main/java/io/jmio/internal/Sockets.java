@@ -119,7 +119,7 @@ public final class Sockets {
             Scratch scratch = Scratch.get();
             for (;;) {
                 scratch.buffer.putInt(Scratch.ADDRESS_LENGTH, 128);
-                int result = Syscalls.INSTANCE.accept4(fd, scratch.address + Scratch.ADDRESS,
+                int result = handle.sys().accept4(fd, scratch.address + Scratch.ADDRESS,
                         scratch.address + Scratch.ADDRESS_LENGTH, Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC);
                 if (result >= 0) {
                     return result;

@@ -50,7 +50,8 @@ public final class Backends {
      *
      * @param osName the {@code os.name} property
      * @param lp64 whether the JVM uses a 64-bit data model
-     * @param osArch the {@code os.arch} property, for the message
+     * @param osArch the {@code os.arch} property: only architectures whose socket constants,
+     *     errno values and struct layouts jmio carries (x86-64, aarch64) are accepted
      * @param requestedBackend the {@code jmio.backend} property: {@code "jna"}, {@code "ffm"}, or
      *     empty or {@code "auto"} to choose automatically
      */
@@ -61,6 +62,11 @@ public final class Backends {
         if (!lp64) {
             return "jmio needs a 64-bit JVM; this one runs on " + osArch;
         }
+        if (!knownArchitecture(osArch)) {
+            // mips64, sparc64, alpha and others number sockets, errno and O_NONBLOCK differently.
+            return "jmio supports Linux on x86-64 and aarch64 only so far, whose constants and struct layouts"
+                    + " it carries; this is " + osArch;
+        }
         switch (requestedBackend) {
             case "":
             case "auto":
@@ -70,6 +76,18 @@ public final class Backends {
             default:
                 return "-D" + PROPERTY + "=" + requestedBackend
                         + " is not a jmio backend; use jna or ffm, or leave it unset to choose automatically";
+        }
+    }
+
+    /** HotSpot and Android name x86-64 {@code amd64} or {@code x86_64}, and arm64 {@code aarch64}. */
+    private static boolean knownArchitecture(String osArch) {
+        switch (osArch.toLowerCase(Locale.ROOT)) {
+            case "amd64":
+            case "x86_64":
+            case "aarch64":
+                return true;
+            default:
+                return false;
         }
     }
 

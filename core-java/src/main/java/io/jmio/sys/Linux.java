@@ -29,6 +29,8 @@ public final class Linux {
     public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int F_GETFL = 3;
+    /** {@code F_LINUX_SPECIFIC_BASE + 8}: succeeds on pipes and FIFOs only (EBADF otherwise). */
+    public static final int F_GETPIPE_SZ = 1032;
     public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
     public static final int O_ACCMODE = 3;

@@ -49,6 +49,8 @@ public final class Scratch {
     private long iovecsAddress;
     private ByteBuffer bounce;
     private long bounceAddress;
+    /** See {@link #pin}. */
+    private volatile Object pinned;
 
     private Scratch() {
         buffer = ByteBuffer.allocateDirect(SIZE).order(ByteOrder.nativeOrder());
@@ -77,6 +79,18 @@ public final class Scratch {
             bounceAddress = Syscalls.INSTANCE.address(bounce);
         }
         return bounce;
+    }
+
+    /**
+     * Keeps {@code memoryOwner} (a temporary direct buffer whose address a native call is about to
+     * use) strongly reachable until the next {@code pin(null)}, which must follow the call. This
+     * thread's scratch is held by the thread-local map, and a volatile store is one the JIT may
+     * neither drop (even when a later store overwrites it) nor move past the call that follows it,
+     * so the buffer's cleaner cannot free the memory mid-call; unlike
+     * {@code Reference.reachabilityFence} this works on Android below API 33.
+     */
+    public void pin(Object memoryOwner) {
+        pinned = memoryOwner;
     }
 
     /** The address of {@link #bounce()}. */

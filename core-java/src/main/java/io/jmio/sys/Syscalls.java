@@ -39,6 +39,16 @@ public abstract class Syscalls {
      */
     public abstract long address(ByteBuffer buffer);
 
+    /**
+     * The backend for fds whose non-blocking mode jmio does not control: adopted ones, whose open
+     * file description another process may share and switch back to blocking. Its calls may block
+     * without stalling other threads; where the backend makes GC-blocking (critical) calls on
+     * jmio's own fds, this one makes none. This backend itself where every call is ordinary.
+     */
+    public Syscalls forForeignFds() {
+        return this;
+    }
+
     public abstract int epollCreate1(int flags);
 
     /** {@code epoll_ctl} with a raw {@code struct epoll_event*} (0 for {@code EPOLL_CTL_DEL}). */

@@ -1,7 +1,10 @@
 package io.jmio.unix;
 
+import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
 import io.jmio.internal.FdIo;
+import io.jmio.internal.SourceHandles;
+import io.jmio.sys.BufferScopes;
 import io.jmio.sys.Errno;
 import io.jmio.sys.Layout;
 import io.jmio.sys.Linux;
@@ -25,23 +28,75 @@ final class FdPassing {
     private static final Syscalls SYS = Syscalls.INSTANCE;
 
     /**
-     * Sends bytes from {@code src} with {@code fds} attached to the first of them.
+     * Sends bytes from {@code src} with the fds of {@code sources} attached to the first of them.
+     * Each source stays acquired across the {@code sendmsg}, so a concurrent {@code close()} cannot
+     * let its number be reused (and an unrelated fd be sent) before the kernel has taken its copy.
+     * Each source's calls stop being GC-blocking: the receiver can make the fd blocking.
+     *
+     * @return bytes sent (the fds went with them), or 0 if it would block (nothing, fds included, was sent)
+     * @throws java.nio.channels.ClosedChannelException if a source is closed (nothing was sent)
+     */
+    static int send(FdHandle handle, ByteBuffer src, IoSource[] sources) throws IOException {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(sources, "sources");
+        checkCount(sources.length);
+        for (IoSource source : sources) {
+            Objects.requireNonNull(source, "source");
+        }
+        ByteBuffer memory = Scratch.get().buffer;
+        clearControl(memory, sources.length);
+        int acquired = 0;
+        try {
+            for (; acquired < sources.length; acquired++) {
+                FdHandle source = SourceHandles.of(sources[acquired]);
+                int fd = source.acquire();
+                // The receiver shares the open file description, O_NONBLOCK included, from now on.
+                source.markShared();
+                memory.putInt(Scratch.CONTROL + Layout.CMSG_DATA + 4 * acquired, fd);
+            }
+            return sendWithControl(handle, src, sources.length);
+        } finally {
+            for (int i = 0; i < acquired; i++) {
+                SourceHandles.of(sources[i]).release();
+            }
+        }
+    }
+
+    /**
+     * Sends bytes from {@code src} with {@code fds} attached to the first of them. The numbers are
+     * the caller's, who must keep them open until this returns.
      *
      * @return bytes sent (the fds went with them), or 0 if it would block (nothing, fds included, was sent)
      */
     static int send(FdHandle handle, ByteBuffer src, int[] fds) throws IOException {
         Objects.requireNonNull(src, "src");
         Objects.requireNonNull(fds, "fds");
-        if (fds.length > Scratch.MAX_FDS) {
-            throw new IllegalArgumentException("at most " + Scratch.MAX_FDS + " file descriptors per message: " + fds.length);
-        }
+        checkCount(fds.length);
         for (int i = 0; i < fds.length; i++) {
             if (fds[i] < 0) {
                 throw new IllegalArgumentException("invalid file descriptor at index " + i + ": " + fds[i]);
             }
         }
+        ByteBuffer memory = Scratch.get().buffer;
+        clearControl(memory, fds.length);
+        for (int i = 0; i < fds.length; i++) {
+            memory.putInt(Scratch.CONTROL + Layout.CMSG_DATA + 4 * i, fds[i]);
+        }
+        return sendWithControl(handle, src, fds.length);
+    }
+
+    /** Zeroes the control message for {@code count} fds: its alignment padding goes out too. */
+    private static void clearControl(ByteBuffer memory, int count) {
+        int controlLength = count == 0 ? 0 : Layout.cmsgSpace(4 * count);
+        for (int i = 0; i < controlLength; i += 4) {
+            memory.putInt(Scratch.CONTROL + i, 0);
+        }
+    }
+
+    /** The {@code sendmsg} of both sends, with {@code count} fds already in scratch's control data. */
+    private static int sendWithControl(FdHandle handle, ByteBuffer src, int count) throws IOException {
         int position = src.position();
-        int length = src.limit() - position;
+        int length = FdIo.remaining(src, position);
         if (length == 0) {
             throw new IllegalArgumentException("file descriptors travel with data: src needs at least one byte");
         }
@@ -49,37 +104,38 @@ final class FdPassing {
         try {
             Scratch scratch = Scratch.get();
             ByteBuffer memory = scratch.buffer;
-            long data;
-            if (src.isDirect()) {
-                data = SYS.address(src) + position;
+            long data = FdIo.kernelAddress(src);
+            if (data != 0) {
+                data += position;
             } else {
                 length = Math.min(length, Scratch.BOUNCE_SIZE);
-                FdIo.copyInto(scratch.bounce(), src, length);
+                FdIo.copyInto(scratch.bounce(), src, position, length);
                 data = scratch.bounceAddress();
             }
             int controlLength = 0;
-            if (fds.length > 0) {
-                controlLength = Layout.cmsgSpace(4 * fds.length);
-                for (int i = 0; i < controlLength; i += 4) {
-                    memory.putInt(Scratch.CONTROL + i, 0); // the alignment padding goes out too
-                }
-                memory.putLong(Scratch.CONTROL + Layout.CMSGHDR_LEN, Layout.cmsgLen(4 * fds.length));
+            if (count > 0) {
+                controlLength = Layout.cmsgSpace(4 * count);
+                memory.putLong(Scratch.CONTROL + Layout.CMSGHDR_LEN, Layout.cmsgLen(4 * count));
                 memory.putInt(Scratch.CONTROL + Layout.CMSGHDR_LEVEL, Linux.SOL_SOCKET);
                 memory.putInt(Scratch.CONTROL + Layout.CMSGHDR_TYPE, Linux.SCM_RIGHTS);
-                for (int i = 0; i < fds.length; i++) {
-                    memory.putInt(Scratch.CONTROL + Layout.CMSG_DATA + 4 * i, fds[i]);
-                }
             }
             prepareMessage(scratch, data, length, controlLength);
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.sendmsg(fd, scratch.address + Scratch.MSGHDR, Linux.MSG_NOSIGNAL);
+                n = sys.sendmsg(fd, scratch.address + Scratch.MSGHDR, Linux.MSG_NOSIGNAL);
             } while (n == -Errno.EINTR);
             int sent = FdIo.writeResult(n, "sendmsg");
             ((Buffer) src).position(position + sent);
             return sent;
         } finally {
             handle.release();
+        }
+    }
+
+    private static void checkCount(int count) {
+        if (count > Scratch.MAX_FDS) {
+            throw new IllegalArgumentException("at most " + Scratch.MAX_FDS + " file descriptors per message: " + count);
         }
     }
 
@@ -100,7 +156,7 @@ final class FdPassing {
                     + " file descriptors: " + fds.length);
         }
         int position = dst.position();
-        int room = dst.limit() - position;
+        int room = FdIo.remaining(dst, position);
         if (room == 0) {
             throw new IllegalArgumentException("dst has no room: file descriptors arrive with at least one byte");
         }
@@ -109,17 +165,20 @@ final class FdPassing {
         try {
             Scratch scratch = Scratch.get();
             ByteBuffer memory = scratch.buffer;
+            long direct = FdIo.kernelAddress(dst);
             long data;
-            if (dst.isDirect()) {
-                data = SYS.address(dst) + position;
+            if (direct != 0) {
+                data = direct + position;
             } else {
+                BufferScopes.requireAccessible(dst, position);
                 room = Math.min(room, Scratch.BOUNCE_SIZE);
                 data = scratch.bounceAddress();
             }
             prepareMessage(scratch, data, room, Layout.cmsgSpace(4 * fds.length));
+            Syscalls sys = handle.sys();
             long n;
             do {
-                n = SYS.recvmsg(fd, scratch.address + Scratch.MSGHDR, Linux.MSG_CMSG_CLOEXEC);
+                n = sys.recvmsg(fd, scratch.address + Scratch.MSGHDR, Linux.MSG_CMSG_CLOEXEC);
             } while (n == -Errno.EINTR);
             if (n < 0) {
                 return FdIo.readResult(n, "recvmsg");
@@ -127,21 +186,16 @@ final class FdPassing {
             int carried = collectFds(memory, fds);
             int received = Math.min(carried, fds.length);
             if (n > 0) {
-                if (dst.isDirect()) {
-                    ((Buffer) dst).position(position + (int) n);
-                } else {
-                    ByteBuffer bounce = scratch.bounce();
-                    ((Buffer) bounce).clear();
-                    ((Buffer) bounce).limit((int) n);
-                    dst.put(bounce);
+                try {
+                    FdIo.received(dst, position, (int) n, direct == 0 ? scratch.bounce() : null);
+                } catch (RuntimeException copyFailed) { // an arena closed meanwhile: no fd may leak
+                    closeAll(fds, received);
+                    throw copyFailed;
                 }
             }
             boolean truncated = (memory.getInt(Scratch.MSGHDR + Layout.MSGHDR_FLAGS) & Linux.MSG_CTRUNC) != 0;
             if (truncated || carried > fds.length) {
-                for (int i = 0; i < received; i++) {
-                    SYS.close(fds[i]);
-                }
-                Arrays.fill(fds, -1);
+                closeAll(fds, received);
                 throw new SocketException("recvmsg: file descriptors were lost: more arrived than fds has room for ("
                         + fds.length + "), or this process is out of fd numbers; the " + carried
                         + " that did arrive were closed (MSG_CTRUNC)");
@@ -150,6 +204,13 @@ final class FdPassing {
         } finally {
             handle.release();
         }
+    }
+
+    private static void closeAll(int[] fds, int count) {
+        for (int i = 0; i < count; i++) {
+            SYS.close(fds[i]);
+        }
+        Arrays.fill(fds, -1);
     }
 
     /** One iovec of {@code length} bytes at {@code data}, control data at scratch {@link Scratch#CONTROL}. */

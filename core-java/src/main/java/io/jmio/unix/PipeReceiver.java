@@ -37,15 +37,17 @@ public final class PipeReceiver extends IoSource implements ScatteringByteChanne
      * of the same pipe end share) and close-on-exec, and closes it with the returned receiver. If
      * this throws, the fd is untouched and still yours.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative, not open, or not open for reading
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not open for reading, or
+     *     not a pipe or FIFO (a regular file, say, where non-blocking reads can still block)
      */
     public static PipeReceiver fromOwnedFd(int fd) throws IOException {
         int status = Fds.statusFlags(fd);
         if ((status & Linux.O_ACCMODE) == Linux.O_WRONLY) {
             throw new IllegalArgumentException("file descriptor " + fd + " is not open for reading");
         }
+        Fds.requirePipe(fd);
         Fds.makeNonBlockingAndCloseOnExec(fd, status);
-        return new PipeReceiver(new FdHandle(fd));
+        return new PipeReceiver(new FdHandle(fd, true));
     }
 
     /** Reads into {@code dst}: bytes read, 0 if the pipe is empty, -1 once the sender is closed and the pipe drained. */

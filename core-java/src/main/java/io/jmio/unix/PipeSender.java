@@ -36,15 +36,17 @@ public final class PipeSender extends IoSource implements GatheringByteChannel, 
      * of the same pipe end share) and close-on-exec, and closes it with the returned sender. If
      * this throws, the fd is untouched and still yours.
      *
-     * @throws IllegalArgumentException if {@code fd} is negative, not open, or not open for writing
+     * @throws IllegalArgumentException if {@code fd} is negative, not open, not open for writing, or
+     *     not a pipe or FIFO (a regular file, say, where non-blocking reads can still block)
      */
     public static PipeSender fromOwnedFd(int fd) throws IOException {
         int status = Fds.statusFlags(fd);
         if ((status & Linux.O_ACCMODE) == Linux.O_RDONLY) {
             throw new IllegalArgumentException("file descriptor " + fd + " is not open for writing");
         }
+        Fds.requirePipe(fd);
         Fds.makeNonBlockingAndCloseOnExec(fd, status);
-        return new PipeSender(new FdHandle(fd));
+        return new PipeSender(new FdHandle(fd, true));
     }
 
     /** Writes from {@code src}: bytes written, 0 if the pipe is full. */

@@ -126,6 +126,6 @@ final class UnixSockets {
                     + ", type " + actualType + (accepting ? ", listening" : "") + ")");
         }
         Fds.makeNonBlockingAndCloseOnExec(fd, status);
-        return new FdHandle(fd);
+        return new FdHandle(fd, true);
     }
 }

@@ -153,18 +153,38 @@ public final class UnixStream extends IoSource
     }
 
     /**
-     * Sends bytes from {@code src} with copies of {@code fds} attached ({@code SCM_RIGHTS}). The
-     * fds go with the first byte sent: a return of 0 sent neither bytes nor fds, anything more
-     * sent them all, even if fewer bytes than {@code src.remaining()} went. The fds stay yours to
-     * close; the receiver gets its own duplicates. Passing the fd of a source registered with a
-     * {@link io.jmio.Poll}? Deregister it before closing it: epoll drops a registration only once
-     * every copy of the fd, the passed ones included, is closed.
+     * Sends bytes from {@code src} with copies of the fds of {@code sources} attached
+     * ({@code SCM_RIGHTS}). The fds go with the first byte sent: a return of 0 sent neither bytes
+     * nor fds, anything more sent them all, even if fewer bytes than {@code src.remaining()} went.
+     * Each source is held open across the send, so a concurrent {@code close()} of one can never
+     * send an unrelated fd that reused its number: the send then fails with
+     * {@link java.nio.channels.ClosedChannelException}, or completes before the close takes effect.
+     * The sources stay yours to close; the receiver gets its own duplicates, which share the open
+     * file description (so its {@code O_NONBLOCK}): jmio's calls on a sent source are therefore
+     * ordinary, never GC-blocking, native calls from then on. Passing a source
+     * registered with a {@link io.jmio.Poll}? Deregister it before closing it: epoll drops a
+     * registration only once every copy of the fd, the passed ones included, is closed.
      *
      * <pre>{@code
      * Pipe pipe = Pipe.open();
-     * stream.sendWithFds(ByteBuffer.wrap(new byte[] {1}), new int[] {pipe.receiver().rawFd()});
+     * stream.sendWithFds(ByteBuffer.wrap(new byte[] {1}), pipe.receiver());
      * pipe.receiver().close(); // the peer now holds the only reading end
      * }</pre>
+     *
+     * @return bytes sent, or 0 if it would block
+     * @throws IllegalArgumentException if {@code src} is empty or there are more than 64 sources
+     * @throws java.nio.channels.ClosedChannelException if this stream or one of the sources is closed
+     */
+    public int sendWithFds(ByteBuffer src, IoSource... sources) throws IOException {
+        return FdPassing.send(handle(), src, sources);
+    }
+
+    /**
+     * As {@link #sendWithFds(ByteBuffer, IoSource...)} with raw fd numbers, for fds the caller
+     * owns and made outside jmio (a file, another library's socket). The caller must keep each
+     * open until this returns: jmio cannot guard a number it does not own against a concurrent
+     * close and reuse. For a jmio source's fd, pass the source instead of its {@code rawFd()}: only
+     * then does jmio know that another process can change the fd's blocking mode.
      *
      * @return bytes sent, or 0 if it would block
      * @throws IllegalArgumentException if {@code src} is empty, {@code fds} holds a negative value

@@ -23,10 +23,15 @@ import java.util.Arrays;
  *
  * <p>Calls that return at once are linked {@link Linker.Option#critical critical}: no thread-state
  * transition, which is most of FFM's per-call cost. That is only safe for calls that never block,
- * because a critical call holds off safepoints (so the GC) until it returns: here reads, writes,
- * sends and receives on the non-blocking fds jmio opens, {@code accept4}, {@code epoll_ctl} and
- * {@code epoll_wait} with a zero timeout. A waiting {@code epoll_wait}, {@code close} (which can
- * linger) and the set-up calls stay ordinary downcalls.
+ * because a critical call holds off safepoints (so the GC, and every thread that reaches one) until
+ * it returns. So the critical reads, writes, sends, receives and {@code accept4} are used only on
+ * fds jmio opened non-blocking itself ({@code SOCK_NONBLOCK}, {@code pipe2(O_NONBLOCK)}) and has
+ * not passed to another process: {@code O_NONBLOCK} belongs to the open file description, which
+ * every process holding it can change, so an adopted fd, and a source once sent with
+ * {@code SCM_RIGHTS}, get the {@code *_MAY_BLOCK} twin of each call, an ordinary downcall (a fd
+ * passed by its raw number is beyond jmio's knowledge: pass the source). {@code epoll_ctl} and {@code epoll_wait} with a zero timeout
+ * never block, whatever the fds; a waiting {@code epoll_wait}, {@code close} (which can linger)
+ * and the set-up calls stay ordinary downcalls.
  */
 @Jdk22
 final class FfmLibC {
@@ -51,9 +56,13 @@ final class FfmLibC {
             link("epoll_wait", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), CRITICAL);
     static final MethodHandle EVENTFD = link("eventfd", of(JAVA_INT, JAVA_INT, JAVA_INT));
     static final MethodHandle READ = link("read", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
+    static final MethodHandle READ_MAY_BLOCK = link("read", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     static final MethodHandle WRITE = link("write", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
+    static final MethodHandle WRITE_MAY_BLOCK = link("write", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     static final MethodHandle READV = link("readv", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle READV_MAY_BLOCK = link("readv", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle WRITEV = link("writev", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle WRITEV_MAY_BLOCK = link("writev", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle CLOSE = link("close", of(JAVA_INT, JAVA_INT));
     /** {@code fcntl(int, int, ...)}: its one int argument is variadic, and passed as C passes one. */
     static final MethodHandle FCNTL =
@@ -64,6 +73,7 @@ final class FfmLibC {
     static final MethodHandle BIND = link("bind", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle LISTEN = link("listen", of(JAVA_INT, JAVA_INT, JAVA_INT));
     static final MethodHandle ACCEPT4 = link("accept4", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle ACCEPT4_MAY_BLOCK = link("accept4", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     static final MethodHandle CONNECT = link("connect", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle GETSOCKNAME = link("getsockname", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     static final MethodHandle GETPEERNAME = link("getpeername", of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -74,10 +84,16 @@ final class FfmLibC {
     static final MethodHandle SHUTDOWN = link("shutdown", of(JAVA_INT, JAVA_INT, JAVA_INT));
     static final MethodHandle RECVFROM =
             link("recvfrom", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
+    static final MethodHandle RECVFROM_MAY_BLOCK =
+            link("recvfrom", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     static final MethodHandle SENDTO =
             link("sendto", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle SENDTO_MAY_BLOCK =
+            link("sendto", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle RECVMSG = link("recvmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle RECVMSG_MAY_BLOCK = link("recvmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle SENDMSG = link("sendmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle SENDMSG_MAY_BLOCK = link("sendmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
 
     /** Forces the links above, so a platform that cannot make them fails at backend selection. */
     static void linkAll() {}

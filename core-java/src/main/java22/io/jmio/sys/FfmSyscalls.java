@@ -19,10 +19,28 @@ final class FfmSyscalls extends Syscalls {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(FfmLibC.CALL_STATE));
 
 
+    /** Whether this instance makes the I/O calls critical: only for fds whose non-blocking mode jmio controls. */
+    private final boolean critical;
+    private final FfmSyscalls forForeignFds;
+
     /** Links every call now, so a failure shows at selection rather than at first use. */
     FfmSyscalls() {
-        NativeLayouts.verify();
-        FfmLibC.linkAll();
+        this(true);
+    }
+
+    private FfmSyscalls(boolean critical) {
+        if (critical) {
+            NativeLayouts.verify();
+            FfmLibC.linkAll();
+        }
+        this.critical = critical;
+        this.forForeignFds = critical ? new FfmSyscalls(false) : this;
+    }
+
+    /** The same calls, none of them critical: a blocking one then parks only its own thread. */
+    @Override
+    public Syscalls forForeignFds() {
+        return forForeignFds;
     }
 
     /** Whether jmio's module may make restricted calls without a warning ({@code --enable-native-access}). */
@@ -36,17 +54,20 @@ final class FfmSyscalls extends Syscalls {
     }
 
     /**
-     * Through {@link MemorySegment#ofBuffer}: public API, no Unsafe, no JNI. The segment (and the
-     * session it makes) never escape, so C2 removes both allocations, but only if it can inline
-     * every constructor involved: that is why this calls ofBuffer itself, without a helper in
-     * between, keeping the chain from a coroutine's read down to it within C2's inlining depth.
+     * Through {@link MemorySegment#ofBuffer}: public API, no Unsafe, no JNI. ofBuffer starts the
+     * segment at the buffer's position, which another thread may move at any moment, so it is
+     * given an empty slice at index 0 instead ({@code slice(0, 0)} is valid whatever the position
+     * and limit): subtracting a separately read position could yield a wrong base, which the
+     * handles' caches would then keep. The slice, segment and session never escape, so C2 can
+     * remove the allocations if it inlines every constructor involved: that is why this calls
+     * ofBuffer itself, without a helper in between.
      */
     @Override
     public long address(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
             throw notDirect(buffer); // kept out of line: a small method is always inlined
         }
-        return MemorySegment.ofBuffer(buffer).address() - buffer.position();
+        return MemorySegment.ofBuffer(buffer.slice(0, 0)).address();
     }
 
     private static IllegalArgumentException notDirect(ByteBuffer buffer) {
@@ -119,7 +140,10 @@ final class FfmSyscalls extends Syscalls {
     public long read(int fd, long address, long length) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.READ.invokeExact(state, fd, address, length), state);
+            long result = critical
+                    ? (long) FfmLibC.READ.invokeExact(state, fd, address, length)
+                    : (long) FfmLibC.READ_MAY_BLOCK.invokeExact(state, fd, address, length);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -129,7 +153,10 @@ final class FfmSyscalls extends Syscalls {
     public long write(int fd, long address, long length) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.WRITE.invokeExact(state, fd, address, length), state);
+            long result = critical
+                    ? (long) FfmLibC.WRITE.invokeExact(state, fd, address, length)
+                    : (long) FfmLibC.WRITE_MAY_BLOCK.invokeExact(state, fd, address, length);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -139,7 +166,10 @@ final class FfmSyscalls extends Syscalls {
     public long readv(int fd, long iov, int iovcnt) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.READV.invokeExact(state, fd, iov, iovcnt), state);
+            long result = critical
+                    ? (long) FfmLibC.READV.invokeExact(state, fd, iov, iovcnt)
+                    : (long) FfmLibC.READV_MAY_BLOCK.invokeExact(state, fd, iov, iovcnt);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -149,7 +179,10 @@ final class FfmSyscalls extends Syscalls {
     public long writev(int fd, long iov, int iovcnt) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.WRITEV.invokeExact(state, fd, iov, iovcnt), state);
+            long result = critical
+                    ? (long) FfmLibC.WRITEV.invokeExact(state, fd, iov, iovcnt)
+                    : (long) FfmLibC.WRITEV_MAY_BLOCK.invokeExact(state, fd, iov, iovcnt);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -229,7 +262,10 @@ final class FfmSyscalls extends Syscalls {
     public int accept4(int fd, long address, long lengthPointer, int flags) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((int) FfmLibC.ACCEPT4.invokeExact(state, fd, address, lengthPointer, flags), state);
+            int result = critical
+                    ? (int) FfmLibC.ACCEPT4.invokeExact(state, fd, address, lengthPointer, flags)
+                    : (int) FfmLibC.ACCEPT4_MAY_BLOCK.invokeExact(state, fd, address, lengthPointer, flags);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -299,8 +335,11 @@ final class FfmSyscalls extends Syscalls {
     public long recvfrom(int fd, long buffer, long length, int flags, long address, long lengthPointer) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.RECVFROM.invokeExact(state, fd, buffer, length, flags, address, lengthPointer),
-                    state);
+            long result = critical
+                    ? (long) FfmLibC.RECVFROM.invokeExact(state, fd, buffer, length, flags, address, lengthPointer)
+                    : (long) FfmLibC.RECVFROM_MAY_BLOCK.invokeExact(state, fd, buffer, length, flags, address,
+                            lengthPointer);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -310,8 +349,11 @@ final class FfmSyscalls extends Syscalls {
     public long sendto(int fd, long buffer, long length, int flags, long address, int addressLength) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.SENDTO.invokeExact(state, fd, buffer, length, flags, address, addressLength),
-                    state);
+            long result = critical
+                    ? (long) FfmLibC.SENDTO.invokeExact(state, fd, buffer, length, flags, address, addressLength)
+                    : (long) FfmLibC.SENDTO_MAY_BLOCK.invokeExact(state, fd, buffer, length, flags, address,
+                            addressLength);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -321,7 +363,10 @@ final class FfmSyscalls extends Syscalls {
     public long recvmsg(int fd, long msghdr, int flags) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.RECVMSG.invokeExact(state, fd, msghdr, flags), state);
+            long result = critical
+                    ? (long) FfmLibC.RECVMSG.invokeExact(state, fd, msghdr, flags)
+                    : (long) FfmLibC.RECVMSG_MAY_BLOCK.invokeExact(state, fd, msghdr, flags);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -331,7 +376,10 @@ final class FfmSyscalls extends Syscalls {
     public long sendmsg(int fd, long msghdr, int flags) {
         MemorySegment state = CALL_STATE.get();
         try {
-            return check((long) FfmLibC.SENDMSG.invokeExact(state, fd, msghdr, flags), state);
+            long result = critical
+                    ? (long) FfmLibC.SENDMSG.invokeExact(state, fd, msghdr, flags)
+                    : (long) FfmLibC.SENDMSG_MAY_BLOCK.invokeExact(state, fd, msghdr, flags);
+            return check(result, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -58,6 +58,27 @@ class BackendSelectionTest : FunSpec({
         Syscalls.require().name() shouldBe expected
     }
 
+    context("which platforms are accepted") {
+        test("x86-64 and aarch64 Linux, under each name the JVMs report") {
+            for (arch in listOf("amd64", "x86_64", "aarch64")) {
+                Backends.unsupportedReason("Linux", true, arch, "") shouldBe null
+            }
+        }
+
+        test("another 64-bit Linux is unsupported, with the same clear reason: its constants differ") {
+            for (arch in listOf("mips64", "mips64el", "sparcv9", "sparc64", "ppc64le", "s390x", "riscv64", "loongarch64")) {
+                val reason = Backends.unsupportedReason("Linux", true, arch, "")
+                reason shouldContain "x86-64 and aarch64"
+                reason shouldContain arch
+            }
+        }
+
+        test("another operating system and a 32-bit JVM say so") {
+            Backends.unsupportedReason("Mac OS X", true, "aarch64", "") shouldContain "Linux (epoll) only"
+            Backends.unsupportedReason("Linux", false, "arm", "") shouldContain "64-bit JVM"
+        }
+    }
+
     context("a fresh JVM").config(timeout = 5.minutes) {
         test("an unknown -Djmio.backend is a clear error naming the choices") {
             val answer = probe("-Djmio.backend=panama").answer

@@ -5,6 +5,7 @@ import com.sun.jna.Native
 import io.jmio.Event
 import io.jmio.Events
 import io.jmio.Poll
+import io.jmio.unix.PipeReceiver
 import io.jmio.unix.UnixDatagram
 import io.jmio.unix.UnixStream
 import java.io.File
@@ -17,6 +18,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
+import kotlin.concurrent.thread
 
 /**
  * Helpers for the Unix socket and pipe suites, kept inside one object so they never clash with
@@ -144,6 +146,8 @@ object UnixTesting {
     private interface TestLibC : Library {
         fun pipe(fds: IntArray): Int
         fun close(fd: Int): Int
+        fun open(path: String, flags: Int): Int
+        fun fcntl(fd: Int, cmd: Int, arg: Int): Int
     }
 
     private val libc: TestLibC by lazy { Native.load("c", TestLibC::class.java) }
@@ -153,6 +157,43 @@ object UnixTesting {
 
     fun closeRawFd(fd: Int) {
         libc.close(fd)
+    }
+
+    /** `open(path, O_RDWR)`, blocking and without close-on-exec; the caller closes it. */
+    fun rawOpen(path: Path): Int = libc.open(path.toString(), 2).also { check(it >= 0) { "open $path failed" } }
+
+    /**
+     * Reads from [receiver], whose fd another holder made blocking, on a thread of its own, while
+     * a child process writes one byte to [writeEnd] (an fd of this process) 4 s later; meanwhile
+     * runs `System.gc()` and returns how long it took. A GC-blocking (critical) read that blocks
+     * holds off the GC's safepoint until the write; an ordinary one does not.
+     */
+    fun gcMillisWhileBlockedReading(receiver: PipeReceiver, writeEnd: Int): Long {
+        val pid = ProcessHandle.current().pid()
+        val unblocker = ProcessBuilder("sh", "-c", "sleep 4; printf x > /proc/$pid/fd/$writeEnd").start()
+        try {
+            val reader = thread(name = "blocked-reader") { receiver.read(ByteBuffer.allocateDirect(8)) }
+            Thread.sleep(500) // the reader is inside read(2) by now
+            val started = System.nanoTime()
+            val gc = thread(name = "gc") { System.gc() }
+            gc.join(20_000)
+            val millis = (System.nanoTime() - started) / 1_000_000
+            reader.join(20_000)
+            check(!reader.isAlive) { "the blocked read never returned" }
+            return millis
+        } finally {
+            unblocker.waitFor(20, TimeUnit.SECONDS)
+            unblocker.destroyForcibly()
+        }
+    }
+
+    /**
+     * Clears O_NONBLOCK on [fd]'s open file description, as any other process holding it may at
+     * any time: what an adopted fd must survive.
+     */
+    fun makeBlocking(fd: Int) {
+        val flags = libc.fcntl(fd, 3 /* F_GETFL */, 0)
+        check(flags >= 0 && libc.fcntl(fd, 4 /* F_SETFL */, flags and O_NONBLOCK.inv()) == 0) { "fcntl failed" }
     }
 
     /**

@@ -8,8 +8,13 @@ import io.jmio.testing.UnixTesting.closeRawFd
 import io.jmio.testing.UnixTesting.direct
 import io.jmio.testing.UnixTesting.expectEvents
 import io.jmio.testing.UnixTesting.fdTarget
+import io.jmio.testing.UnixTesting.gcMillisWhileBlockedReading
 import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
+import io.jmio.testing.UnixTesting.makeBlocking
+import io.jmio.testing.UnixTesting.rawOpen
+import io.jmio.testing.UnixTesting.withStreamPair
+import io.jmio.testing.UnixTesting.withTempDir
 import io.jmio.testing.UnixTesting.rawBlockingPipe
 import io.jmio.testing.UnixTesting.readAtLeast
 import io.jmio.testing.UnixTesting.written
@@ -18,12 +23,14 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeFalse
 import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.longs.shouldBeGreaterThan
+import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import java.io.File
 import java.net.SocketException
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
+import java.nio.file.Files
 import java.util.concurrent.TimeUnit
 
 private const val RECEIVER = 0L
@@ -186,6 +193,37 @@ class PipeTest : FunSpec({
             closeRawFd(writeEnd)
         }
         shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(999_999) }.message shouldContain "not open"
+    }
+
+    test("fromOwnedFd refuses what is not a pipe: a regular file (where O_NONBLOCK means nothing) or a socket") {
+        withTempDir { dir ->
+            val path = dir.resolve("file")
+            Files.write(path, byteArrayOf(1, 2, 3))
+            val file = rawOpen(path)
+            try {
+                shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(file) }.message shouldContain "not a pipe"
+                shouldThrow<IllegalArgumentException> { PipeSender.fromOwnedFd(file) }.message shouldContain "not a pipe"
+                isNonBlocking(file).shouldBeFalse() // untouched, still the caller's
+            } finally {
+                closeRawFd(file)
+            }
+        }
+        withStreamPair { a, _ ->
+            shouldThrow<IllegalArgumentException> { PipeReceiver.fromOwnedFd(a.rawFd()) }.message shouldContain "not a pipe"
+        }
+    }
+
+    test("an adopted pipe that another holder made blocking again stalls only its reader, never the GC") {
+        val (readEnd, writeEnd) = rawBlockingPipe().toList()
+        try {
+            PipeReceiver.fromOwnedFd(readEnd).use { receiver ->
+                makeBlocking(readEnd) // what any process sharing the open file description may do
+                // Before: the GC waited 3.5 s for the write that ended a critical read. After: no wait.
+                gcMillisWhileBlockedReading(receiver, writeEnd) shouldBeLessThan 2_500L
+            }
+        } finally {
+            closeRawFd(writeEnd)
+        }
     }
 
     test("a child process (cat) connected to two pipes echoes, and its exit closes the output") {

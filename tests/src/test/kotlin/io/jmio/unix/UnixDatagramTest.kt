@@ -283,6 +283,40 @@ class UnixDatagramTest : FunSpec({
         }
     }
 
+    test("large heap datagrams arrive intact while other threads force collections") {
+        // The temporary direct copy of such a datagram is referenced only by its address during
+        // sendto; jmio pins it so that its cleaner cannot free the memory the kernel is reading.
+        withDatagramPair { d1, d2 ->
+            d1.setOption(StandardSocketOptions.SO_SNDBUF, 1 shl 20)
+            d2.setOption(StandardSocketOptions.SO_RCVBUF, 1 shl 20)
+            val size = 200_000
+            val running = java.util.concurrent.atomic.AtomicBoolean(true)
+            val collectors = List(2) {
+                kotlin.concurrent.thread(name = "collector-$it") {
+                    while (running.get()) {
+                        ByteBuffer.allocateDirect(1 shl 16) // garbage with cleaners of its own
+                        System.gc()
+                    }
+                }
+            }
+            try {
+                val received = ByteBuffer.allocate(size)
+                val deadline = System.nanoTime() + 3_000_000_000L
+                var round = 0
+                while (round < 200 && System.nanoTime() < deadline) {
+                    val data = ByteArray(size) { (it * 31 + round).toByte() }
+                    d1.send(ByteBuffer.wrap(data)) shouldBe size
+                    d2.receive(received.clear()) shouldBe size
+                    received.written() shouldBe data
+                    round++
+                }
+            } finally {
+                running.set(false)
+                collectors.forEach { it.join(10_000) }
+            }
+        }
+    }
+
     test("a full receive queue makes send return -1 (would block), and draining it gives a writable event") {
         withDatagramPair { d1, d2 ->
             poll.registry().register(d1, TOKEN_1, Interest.WRITABLE)

@@ -8,8 +8,10 @@ import io.jmio.testing.UnixTesting.closeRawFd
 import io.jmio.testing.UnixTesting.direct
 import io.jmio.testing.UnixTesting.expectEvents
 import io.jmio.testing.UnixTesting.fdTarget
+import io.jmio.testing.UnixTesting.gcMillisWhileBlockedReading
 import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
+import io.jmio.testing.UnixTesting.makeBlocking
 import io.jmio.testing.UnixTesting.openFdCount
 import io.jmio.testing.UnixTesting.rawBlockingPipe
 import io.jmio.testing.UnixTesting.withDatagramPair
@@ -21,6 +23,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.ints.shouldBeLessThanOrEqual
+import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -28,6 +31,8 @@ import java.io.IOException
 import java.net.SocketException
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
+import java.util.concurrent.CountDownLatch
+import kotlin.concurrent.thread
 
 private const val TOKEN = 7L
 
@@ -37,7 +42,7 @@ class UnixFdPassingTest : FunSpec({
     test("a passed pipe end arrives close-on-exec and reads what the original pipe's sender writes") {
         withStreamPair { a, b ->
             Pipe.open().use { pipe ->
-                a.sendWithFds(direct("x"), intArrayOf(pipe.receiver().rawFd())) shouldBe 1
+                a.sendWithFds(direct("x"), pipe.receiver()) shouldBe 1
                 val fds = IntArray(4)
                 val buffer = ByteBuffer.allocateDirect(16)
                 b.receiveWithFds(buffer, fds) shouldBe 1
@@ -61,7 +66,7 @@ class UnixFdPassingTest : FunSpec({
         withStreamPair { a, b ->
             val (kept, passed) = UnixStream.pair()
             kept.use {
-                passed.use { a.sendWithFds(ByteBuffer.wrap(byteArrayOf(1, 2)), intArrayOf(passed.rawFd())) shouldBe 2 }
+                passed.use { a.sendWithFds(ByteBuffer.wrap(byteArrayOf(1, 2)), passed) shouldBe 2 }
                 val fds = IntArray(1)
                 val buffer = ByteBuffer.allocate(8) // heap buffers bounce like plain reads
                 b.receiveWithFds(buffer, fds) shouldBe 2
@@ -83,7 +88,7 @@ class UnixFdPassingTest : FunSpec({
         withStreamPair { a, b ->
             val pipes = List(3) { Pipe.open() }
             try {
-                a.sendWithFds(direct("abc"), pipes.map { it.receiver().rawFd() }.toIntArray()) shouldBe 3
+                a.sendWithFds(direct("abc"), *pipes.map { it.receiver() }.toTypedArray()) shouldBe 3
                 val fds = IntArray(5)
                 b.receiveWithFds(ByteBuffer.allocateDirect(8), fds) shouldBe 3
                 fds.drop(3) shouldBe listOf(-1, -1)
@@ -102,7 +107,7 @@ class UnixFdPassingTest : FunSpec({
             val path = dir.resolve("handed-over")
             withStreamPair { a, b ->
                 UnixListener.bind(path).use { original ->
-                    a.sendWithFds(direct("L"), intArrayOf(original.rawFd())) shouldBe 1
+                    a.sendWithFds(direct("L"), original) shouldBe 1
                 }
                 val fds = IntArray(1)
                 b.receiveWithFds(ByteBuffer.allocate(1), fds) shouldBe 1
@@ -124,8 +129,8 @@ class UnixFdPassingTest : FunSpec({
         withStreamPair { a, b ->
             Pipe.open().use { p1 ->
                 Pipe.open().use { p2 ->
-                    a.sendWithFds(direct("first"), intArrayOf(p1.receiver().rawFd())) shouldBe 5
-                    a.sendWithFds(direct("second"), intArrayOf(p2.receiver().rawFd())) shouldBe 6
+                    a.sendWithFds(direct("first"), p1.receiver()) shouldBe 5
+                    a.sendWithFds(direct("second"), p2.receiver()) shouldBe 6
                     val fds = IntArray(2)
                     val buffer = ByteBuffer.allocateDirect(64)
                     b.receiveWithFds(buffer, fds) shouldBe 5
@@ -145,7 +150,7 @@ class UnixFdPassingTest : FunSpec({
         withStreamPair { a, b ->
             val pipes = List(3) { Pipe.open() }
             try {
-                a.sendWithFds(direct("zz"), pipes.map { it.receiver().rawFd() }.toIntArray())
+                a.sendWithFds(direct("zz"), *pipes.map { it.receiver() }.toTypedArray())
                 val before = openFdCount()
                 val fds = IntArray(1)
                 val buffer = ByteBuffer.allocate(8)
@@ -163,7 +168,7 @@ class UnixFdPassingTest : FunSpec({
     test("one fd more than room is never silently dropped, even when alignment lets the kernel deliver it") {
         withStreamPair { a, b ->
             Pipe.open().use { pipe ->
-                a.sendWithFds(direct("z"), intArrayOf(pipe.receiver().rawFd(), pipe.sender().rawFd()))
+                a.sendWithFds(direct("z"), pipe.receiver(), pipe.sender())
                 val before = openFdCount()
                 shouldThrow<SocketException> { b.receiveWithFds(ByteBuffer.allocate(8), IntArray(1)) }
                     .message shouldContain "more arrived than fds has room for (1)"
@@ -177,7 +182,7 @@ class UnixFdPassingTest : FunSpec({
             Pipe.open().use { pipe ->
                 val before = openFdCount()
                 repeat(100) {
-                    a.sendWithFds(direct("d"), intArrayOf(pipe.receiver().rawFd(), pipe.sender().rawFd())) shouldBe 1
+                    a.sendWithFds(direct("d"), pipe.receiver(), pipe.sender()) shouldBe 1
                     b.read(ByteBuffer.allocate(1)) shouldBe 1
                 }
                 openFdCount() shouldBeLessThanOrEqual before + 2
@@ -229,11 +234,87 @@ class UnixFdPassingTest : FunSpec({
         }
     }
 
+    test("a closed source refuses fd passing with ClosedChannelException, and nothing is sent") {
+        withStreamPair { a, b ->
+            val pipe = Pipe.open()
+            pipe.receiver().close()
+            try {
+                shouldThrow<ClosedChannelException> { a.sendWithFds(direct("x"), pipe.sender(), pipe.receiver()) }
+                b.read(ByteBuffer.allocate(4)) shouldBe 0
+                pipe.sender().isOpen.shouldBeTrue() // released again
+                a.sendWithFds(direct("y"), pipe.sender()) shouldBe 1
+                val fds = IntArray(1)
+                b.receiveWithFds(ByteBuffer.allocate(4), fds) shouldBe 1
+                closeRawFd(fds[0])
+            } finally {
+                pipe.close()
+            }
+            shouldThrow<IllegalArgumentException> { a.sendWithFds(direct("x"), *Array(65) { b }) }
+        }
+    }
+
+    test("a source closed while it is being sent never lets an unrelated fd reusing its number go instead") {
+        withStreamPair { a, b ->
+            val deadline = System.nanoTime() + 4_000_000_000L
+            var rounds = 0
+            var sent = 0
+            while (rounds < 2_000 && System.nanoTime() < deadline) {
+                rounds++
+                val original = Pipe.open()
+                original.sender().write(direct("p"))
+                val start = CountDownLatch(1)
+                var intruder: Pipe? = null
+                val closer = thread {
+                    start.await()
+                    original.receiver().close()
+                    intruder = Pipe.open() // likely takes the number just freed
+                    intruder!!.sender().write(direct("q"))
+                }
+                try {
+                    start.countDown()
+                    try {
+                        if (a.sendWithFds(direct("x"), original.receiver()) == 1) sent++ else continue
+                    } catch (closed: ClosedChannelException) {
+                        continue
+                    }
+                    val fds = IntArray(1)
+                    b.receiveWithFds(ByteBuffer.allocate(4), fds) shouldBe 1
+                    PipeReceiver.fromOwnedFd(fds[0]).use { received ->
+                        val got = ByteBuffer.allocate(4)
+                        received.read(got) shouldBe 1
+                        got.written() shouldBe "p".toByteArray() // the original pipe, never the intruder
+                    }
+                } finally {
+                    closer.join(10_000)
+                    original.close()
+                    intruder?.close()
+                }
+            }
+            sent shouldBeGreaterThanOrEqual 1
+        }
+    }
+
+    test("a sent pipe that the receiving side made blocking stalls only its reader in this process, never the GC") {
+        withStreamPair { a, b ->
+            Pipe.open().use { pipe ->
+                a.sendWithFds(direct("x"), pipe.receiver()) shouldBe 1
+                val fds = IntArray(1)
+                b.receiveWithFds(ByteBuffer.allocate(4), fds) shouldBe 1
+                try {
+                    makeBlocking(fds[0]) // the receiver may: it shares the open file description
+                    gcMillisWhileBlockedReading(pipe.receiver(), pipe.sender().rawFd()) shouldBeLessThan 2_500L
+                } finally {
+                    closeRawFd(fds[0])
+                }
+            }
+        }
+    }
+
     test("a closed stream refuses fd passing with ClosedChannelException") {
         val (a, b) = UnixStream.pair()
         b.use {
             a.close()
-            shouldThrow<ClosedChannelException> { a.sendWithFds(direct("x"), intArrayOf(b.rawFd())) }
+            shouldThrow<ClosedChannelException> { a.sendWithFds(direct("x"), b) }
             shouldThrow<ClosedChannelException> { a.receiveWithFds(ByteBuffer.allocate(1), IntArray(1)) }
         }
     }
