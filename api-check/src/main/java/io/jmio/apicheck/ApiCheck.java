@@ -17,8 +17,8 @@ import org.jetbrains.kotlin.abi.tools.AbiTools;
  * review as a change to a module's {@code api/} dump, and fails the build when nobody meant it.
  *
  * <p>{@code ApiCheck check|update OUT_DIR JAR=DUMP...}; a check that finds a difference writes
- * this build's dump to OUT_DIR. The dump lists every public and protected class,
- * member and JVM signature outside the implementation packages, for Java and Kotlin alike. A
+ * this build's dump to OUT_DIR. The dump lists every public class and every public and protected
+ * member, with JVM signatures, outside the implementation packages, for Java and Kotlin alike. A
  * public signature that names a type from an implementation package fails the check in both
  * modes: such a type is unusable without depending on internals, so it must not leak.
  */
@@ -97,9 +97,9 @@ public final class ApiCheck {
 
     /** Lines of the dump (JVM descriptors, slash-separated) that name an implementation type. */
     private static List<String> leaks(File jar, String dump) {
+        String artifact = jar.getName().replaceFirst("-\\d.*", "");
         List<String> failures = new ArrayList<>();
         for (String line : dump.split("\n")) {
-            String artifact = jar.getName().replaceFirst("-\\d.*", "");
             if (INTERNAL_TYPE.matcher(line).find() && !KNOWN_LEAKS.contains(artifact + ": " + line.trim())) {
                 failures.add(jar.getName() + ": a public signature names an internal type: " + line.trim());
             }
