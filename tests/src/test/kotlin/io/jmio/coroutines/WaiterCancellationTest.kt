@@ -8,7 +8,9 @@ import io.kotest.matchers.types.shouldBeInstanceOf
 import java.nio.ByteBuffer
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
@@ -23,23 +25,15 @@ class WaiterCancellationTest : FunSpec({
     test("a second reader that is rejected leaves the first reader cancellable") {
         runEventLoop {
             withConnectedPair { _, conn ->
-                var failure: Throwable? = null
-                val first = launch(start = CoroutineStart.UNDISPATCHED) {
-                    try {
-                        conn.read(ByteBuffer.allocateDirect(8))
-                    } catch (e: Throwable) {
-                        failure = e
-                        throw e
-                    }
-                }
+                val first = ParkedReader(this, conn)
                 // In a job of its own, as inside withTimeout: rejected as documented...
                 shouldThrow<IllegalStateException> {
                     withTimeout(5_000) { conn.read(ByteBuffer.allocateDirect(8)) }
                 }
                 // ...and the first reader's cancellation still works.
-                first.cancel()
-                withTimeoutOrNull(2_000) { first.join() }.shouldNotBeNull()
-                failure.shouldBeInstanceOf<CancellationException>()
+                first.job.cancel()
+                withTimeoutOrNull(2_000) { first.job.join() }.shouldNotBeNull()
+                first.ending.shouldBeInstanceOf<CancellationException>()
             }
         }
     }
@@ -48,17 +42,10 @@ class WaiterCancellationTest : FunSpec({
         repeat(200) { round ->
             runEventLoop {
                 withConnectedPair { client, conn ->
-                    var ending: Throwable? = null
+                    lateinit var reader: ParkedReader
                     val parent = async {
                         coroutineScope { // the parent scope that must not fail
-                            val reader = launch(start = CoroutineStart.UNDISPATCHED) {
-                                try {
-                                    conn.read(ByteBuffer.allocateDirect(8))
-                                } catch (e: Throwable) {
-                                    ending = e
-                                    throw e
-                                }
-                            }
+                            reader = ParkedReader(this, conn)
                             if (round % 8 == 7) {
                                 // The case: a rejected second reader first, then the clean-up.
                                 shouldThrow<IllegalStateException> { withTimeout(5_000) { conn.read(ByteBuffer.allocateDirect(8)) } }
@@ -67,17 +54,30 @@ class WaiterCancellationTest : FunSpec({
                             if (round % 2 == 0) client.writeFully(ByteBuffer.wrap(byteArrayOf(1)))
                             val closer = if (round % 4 < 2) Dispatchers.Default else coroutineContext
                             withContext(closer) {
-                                reader.cancel()
+                                reader.job.cancel()
                                 conn.close()
                             }
-                            withTimeoutOrNull(2_000) { reader.join() }.shouldNotBeNull()
+                            withTimeoutOrNull(2_000) { reader.job.join() }.shouldNotBeNull()
                         }
                     }
                     parent.await() // throws if the reader failed its parent
                     // Either the byte came first (a normal return) or the cancellation did.
-                    (ending == null || ending is CancellationException) shouldBe true
+                    (reader.ending == null || reader.ending is CancellationException) shouldBe true
                 }
             }
         }
     }
 })
+
+/** A coroutine parked in [conn]'s read (started undispatched, so it has parked on return), and how it ended. */
+private class ParkedReader(scope: CoroutineScope, conn: TcpStream) {
+    @Volatile var ending: Throwable? = null
+    val job: Job = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+        try {
+            conn.read(ByteBuffer.allocateDirect(8))
+        } catch (e: Throwable) {
+            ending = e
+            throw e
+        }
+    }
+}

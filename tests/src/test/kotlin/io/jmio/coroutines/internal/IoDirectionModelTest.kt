@@ -34,41 +34,34 @@ class IoDirectionModelTest : FunSpec({
     // Inside a model-checked block only plain checks: kotest's matchers reflect over Kotlin metadata,
     // which lincheck would have to trace event by event.
     test("a parking read racing an edge and a close: it gets the byte or the close, and the close is kept") {
-        Lincheck.runConcurrentTest(INVOCATIONS) {
-            val slot = Slot(dispatcher, timeoutNanos = 0)
+        modelCheck(dispatcher, timeoutNanos = 0) { slot ->
             val reader = slot.reader(withJob = false)
             slot.race({ reader.start() }, { slot.direction.onReady() }, { slot.direction.close() })
             reader.shouldHaveEndedWith(if (slot.consumed) null else AsynchronousCloseException::class.java)
-            slot.readAfterClose()
         }
     }
 
     test("a parked read racing the loop's completion, its timeout and a close: one outcome, the close kept") {
-        Lincheck.runConcurrentTest(INVOCATIONS) {
-            val slot = Slot(dispatcher, timeoutNanos = 1)
+        modelCheck(dispatcher, timeoutNanos = 1) { slot ->
             val reader = slot.reader(withJob = false)
             reader.start()
             slot.race({ slot.direction.onReady(); slot.direction.run() }, { slot.direction.close() })
             if (slot.consumed) reader.shouldHaveEndedWith(null)
             else reader.shouldHaveEndedWith(AsynchronousCloseException::class.java, SocketTimeoutException::class.java)
-            slot.readAfterClose()
         }
     }
 
     test("cancel() then close() racing the loop's completion: the byte, or CancellationException, never the close's error") {
-        Lincheck.runConcurrentTest(INVOCATIONS) {
-            val slot = Slot(dispatcher, timeoutNanos = 0)
+        modelCheck(dispatcher, timeoutNanos = 0) { slot ->
             val reader = slot.reader(withJob = true)
             reader.start()
             slot.race({ slot.direction.onReady() }, { reader.job.cancel(); slot.direction.close() })
             reader.shouldHaveEndedWith(if (slot.consumed) null else CancellationException::class.java)
-            slot.readAfterClose()
         }
     }
 
     test("a second reader is rejected without disturbing the parked first, which can still be cancelled") {
-        Lincheck.runConcurrentTest(INVOCATIONS) {
-            val slot = Slot(dispatcher, timeoutNanos = 0)
+        modelCheck(dispatcher, timeoutNanos = 0) { slot ->
             val first = slot.reader(withJob = true)
             val second = slot.reader(withJob = true)
             first.start()
@@ -82,13 +75,24 @@ class IoDirectionModelTest : FunSpec({
                 second.shouldHaveEndedWith(IllegalStateException::class.java)
             }
             slot.direction.close()
-            slot.readAfterClose()
         }
     }
 }) {
     private companion object {
         /** Interleavings explored per scenario: enough to reach every one of these few switch points. */
         const val INVOCATIONS = 300
+
+        /**
+         * Runs [scenario] on a fresh slot under lincheck's model checker; the scenario closes the
+         * slot, and then a read must fail at once: a close is never lost.
+         */
+        fun modelCheck(dispatcher: EventLoopDispatcher, timeoutNanos: Long, scenario: (Slot) -> Unit) {
+            Lincheck.runConcurrentTest(INVOCATIONS) {
+                val slot = Slot(dispatcher, timeoutNanos)
+                scenario(slot)
+                slot.readAfterClose()
+            }
+        }
         const val DATA = 7
     }
 
