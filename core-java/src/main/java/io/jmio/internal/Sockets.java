@@ -39,11 +39,11 @@ public final class Sockets {
         return new int[] {scratch.buffer.getInt(Scratch.VALUE), scratch.buffer.getInt(Scratch.VALUE + 4)};
     }
 
-    /** Writes {@code address} into scratch for a socket of {@code family}; returns the length. */
+    /**
+     * Writes {@code address} into scratch for a socket of {@code family}; returns the length. The
+     * public types have refused an unresolved address already.
+     */
     public static int encode(int family, InetSocketAddress address) {
-        if (address.isUnresolved()) {
-            throw new IllegalArgumentException("unresolved address: " + address);
-        }
         return SockAddr.encodeInet(Scratch.get().buffer, Scratch.ADDRESS, family, address);
     }
 

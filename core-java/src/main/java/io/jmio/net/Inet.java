@@ -6,6 +6,7 @@ import io.jmio.sys.Linux;
 import io.jmio.sys.SockAddr;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.Objects;
 
 /** IP-level helpers shared by the TCP and UDP types: address checks, family, TTL. */
@@ -13,15 +14,34 @@ final class Inet {
     private Inet() {}
 
     /**
+     * The one check every bind, connect and send to an {@link InetSocketAddress} goes through: an
+     * unresolved address is refused, as NIO refuses it, and never looked up (a lookup blocks, and
+     * the caller may be an event loop).
+     *
      * @throws NullPointerException for a null address
-     * @throws IllegalArgumentException for an unresolved one
+     * @throws UnresolvedAddressException for an unresolved one, naming it
      */
     static InetSocketAddress require(InetSocketAddress address) {
         Objects.requireNonNull(address, "address");
         if (address.isUnresolved()) {
-            throw new IllegalArgumentException("unresolved address: " + address);
+            throw new Unresolved(address);
         }
         return address;
+    }
+
+    /** NIO's exception for an unresolved address, which has no message of its own, with one naming the address. */
+    private static final class Unresolved extends UnresolvedAddressException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        Unresolved(InetSocketAddress address) {
+            this.message = "unresolved address: " + address.getHostString() + ":" + address.getPort();
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
     }
 
     /** AF_INET or AF_INET6, as the address needs. */

@@ -56,7 +56,7 @@ public final class TcpListener extends IoSource implements AutoCloseable {
      * wildcard address ({@code [::]}) also accepts IPv4 clients.
      *
      * @throws java.net.BindException if the address is in use or not local
-     * @throws IllegalArgumentException for an unresolved address
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
      */
     public static TcpListener bind(InetSocketAddress address) throws IOException {
         return bind(address, DEFAULT_BACKLOG);

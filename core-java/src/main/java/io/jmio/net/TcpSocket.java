@@ -59,7 +59,7 @@ public final class TcpSocket implements AutoCloseable {
     /**
      * A new TCP socket of the family {@code address} needs (IPv4 or IPv6).
      *
-     * @throws IllegalArgumentException if {@code address} is unresolved
+     * @throws java.nio.channels.UnresolvedAddressException if {@code address} is unresolved
      */
     public static TcpSocket forAddress(InetSocketAddress address) throws IOException {
         return new TcpSocket(SocketSetup.open(Inet.family(address), Linux.SOCK_STREAM, "TcpSocket"));
@@ -97,7 +97,8 @@ public final class TcpSocket implements AutoCloseable {
      * Port 0 picks a free port ({@link #localAddress()} tells which).
      *
      * @throws java.net.BindException if the address is in use or not local
-     * @throws IllegalArgumentException for an unresolved address, or an IPv6 one on an IPv4 socket
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
+     * @throws IllegalArgumentException for an IPv6 address on an IPv4 socket
      */
     public TcpSocket bind(InetSocketAddress local) throws IOException {
         setup.bind(local);
@@ -141,7 +142,8 @@ public final class TcpSocket implements AutoCloseable {
      * learn the outcome.
      *
      * @throws java.net.ConnectException if the connection is refused at once
-     * @throws IllegalArgumentException for an unresolved address, or an IPv6 one on an IPv4 socket
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
+     * @throws IllegalArgumentException for an IPv6 address on an IPv4 socket
      */
     public TcpStream connect(InetSocketAddress remote) throws IOException {
         int length = Sockets.encode(setup.family, Inet.require(remote));

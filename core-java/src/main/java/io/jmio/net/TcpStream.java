@@ -88,7 +88,7 @@ public final class TcpStream extends IoSource
      * Reads and writes before then return 0, or fail once the connection has failed.
      *
      * @throws java.net.ConnectException if the connection is refused at once
-     * @throws IllegalArgumentException for an unresolved address
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
      */
     public static TcpStream connect(InetSocketAddress address) throws IOException {
         return TcpSocket.forAddress(address).connect(address);

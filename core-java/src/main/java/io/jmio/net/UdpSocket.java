@@ -74,7 +74,7 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * also receives IPv4 datagrams.
      *
      * @throws java.net.BindException if the address is in use or not local
-     * @throws IllegalArgumentException for an unresolved address
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
      */
     public static UdpSocket bind(InetSocketAddress address) throws IOException {
         return forAddress(address).bind(address);
@@ -90,7 +90,11 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
         return new Builder(SocketSetup.open(Linux.AF_INET6, Linux.SOCK_DGRAM, "UdpSocket.Builder"));
     }
 
-    /** A builder for a UDP socket of the family {@code address} needs. */
+    /**
+     * A builder for a UDP socket of the family {@code address} needs.
+     *
+     * @throws java.nio.channels.UnresolvedAddressException if {@code address} is unresolved
+     */
     public static Builder forAddress(InetSocketAddress address) throws IOException {
         return new Builder(SocketSetup.open(Inet.family(address), Linux.SOCK_DGRAM, "UdpSocket.Builder"));
     }
@@ -99,7 +103,8 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * Sends {@code src}'s remaining bytes as one datagram to {@code target}.
      *
      * @return the bytes sent (all of them), or -1 if it would block
-     * @throws IllegalArgumentException for an unresolved target, or an IPv6 one on an IPv4 socket
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved target
+     * @throws IllegalArgumentException for an IPv6 target on an IPv4 socket
      */
     public int sendTo(ByteBuffer src, InetSocketAddress target) throws IOException {
         int length = Sockets.encode(family, Inet.require(target));
@@ -129,6 +134,8 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
     /**
      * Sets the default destination of {@link #send} and accepts datagrams from {@code peer} only.
      * Connecting again redirects sends and changes the filter.
+     *
+     * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
      */
     public void connect(InetSocketAddress peer) throws IOException {
         Sockets.connect(handle(), family, Inet.require(peer));
@@ -324,7 +331,8 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
          * Binds to {@code local} and hands the socket over.
          *
          * @throws java.net.BindException if the address is in use or not local
-         * @throws IllegalArgumentException for an unresolved address, or an IPv6 one on an IPv4 socket
+         * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
+         * @throws IllegalArgumentException for an IPv6 address on an IPv4 socket
          */
         public UdpSocket bind(InetSocketAddress local) throws IOException {
             int length = Sockets.encode(setup.family, Inet.require(local));

@@ -1,18 +1,23 @@
 package io.jmio.coroutines
 
-import io.jmio.coroutines.internal.closeOnFailure
 import io.jmio.coroutines.internal.StreamIo
+import io.jmio.coroutines.internal.closeOnFailure
+import io.jmio.coroutines.internal.interleaveFamilies
+import io.jmio.coroutines.internal.raceConnects
+import io.jmio.coroutines.internal.withConnectTimeout
 import io.jmio.net.Shutdown
 import java.net.InetSocketAddress
+import java.net.UnknownHostException
 import java.nio.ByteBuffer
 import io.jmio.net.TcpStream as CoreTcpStream
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
 
 /**
  * A TCP connection whose reads and writes suspend instead of returning "would block".
  *
  * ```kotlin
- * TcpStream.connect(InetSocketAddress("127.0.0.1", 7000)).use { conn ->
+ * TcpStream.connect("localhost", 7000, timeout = 5.seconds).use { conn ->
  *     conn.writeFully(ByteBuffer.wrap("ping".toByteArray()))
  *     val reply = ByteBuffer.allocateDirect(4)
  *     conn.readFully(reply)
@@ -129,13 +134,73 @@ public class TcpStream internal constructor(
         /**
          * Connects to [address], suspending until the connection is established. The stream
          * registers with the caller's event loop, or jmio's default loop when the caller runs on
-         * another dispatcher. Cancelling the caller closes the half-open socket.
+         * another dispatcher. Cancelling the caller, or the [timeout], closes the half-open socket.
          *
          * @param noDelay TCP_NODELAY (on by default: see [TcpStream])
+         * @param timeout how long to wait for the handshake; [Duration.INFINITE] (the default)
+         *     leaves it to the kernel (about two minutes for a peer that never answers)
          * @throws java.net.ConnectException if refused
+         * @throws java.net.SocketTimeoutException if [timeout] passes first
+         * @throws java.nio.channels.UnresolvedAddressException for an unresolved [address] (it is
+         *     never looked up here: use the `connect(host, port)` overload for names)
          */
-        public suspend fun connect(address: InetSocketAddress, noDelay: Boolean = true): TcpStream =
-            adopt(CoreTcpStream.connect(address), noDelay)
+        public suspend fun connect(
+            address: InetSocketAddress,
+            noDelay: Boolean = true,
+            timeout: Duration = Duration.INFINITE,
+        ): TcpStream = withConnectTimeout(timeout, address.toString()) { adopt(CoreTcpStream.connect(address), noDelay) }
+
+        /**
+         * Connects to [port] on [host], a name or an IP literal: resolves it with [resolver] (by
+         * default the JDK's, off the loop thread), then races the addresses with Happy Eyeballs v2
+         * (RFC 8305), so a host whose IPv6 (or IPv4) path is broken costs [attemptDelay], not a
+         * connect timeout:
+         *
+         * - the addresses are tried with the families alternating, starting with the first one
+         *   the resolver returned;
+         * - the next attempt starts [attemptDelay] after the previous one, or as soon as it fails;
+         *   earlier attempts keep running;
+         * - the first attempt to connect wins; all others are closed before this returns.
+         *
+         * ```kotlin
+         * val conn = TcpStream.connect("example.com", 80, timeout = 5.seconds)
+         * ```
+         *
+         * **Cancellation and timeout:** [timeout] covers the lookup and every attempt. When it
+         * passes, or the caller is cancelled, every socket still connecting is closed before
+         * this throws (`SocketTimeoutException`, or the caller's `CancellationException`).
+         *
+         * @param noDelay TCP_NODELAY on the stream (on by default: see [TcpStream])
+         * @param resolver turns [host] into addresses; see [HostResolver]
+         * @param attemptDelay RFC 8305's "Connection Attempt Delay"; 250 ms as the RFC recommends
+         * @throws java.net.UnknownHostException if [host] resolves to nothing
+         * @throws java.net.ConnectException if every address fails; its message names each
+         *     address with its error, and the errors are attached as suppressed
+         * @throws java.net.SocketTimeoutException if [timeout] passes first
+         * @throws IllegalArgumentException for a port outside 0..65535, a negative [attemptDelay]
+         *     or a [timeout] that is not positive
+         */
+        public suspend fun connect(
+            host: String,
+            port: Int,
+            timeout: Duration = Duration.INFINITE,
+            noDelay: Boolean = true,
+            resolver: HostResolver = HostResolver.SYSTEM,
+            attemptDelay: Duration = DEFAULT_ATTEMPT_DELAY,
+        ): TcpStream {
+            require(port in 0..65535) { "port out of range: $port" }
+            require(!attemptDelay.isNegative()) { "attempt delay must not be negative: $attemptDelay" }
+            val name = if (':' in host && !host.startsWith('[')) "[$host]:$port" else "$host:$port"
+            return withConnectTimeout(timeout, name) {
+                val addresses = resolver.resolve(host)
+                if (addresses.isEmpty()) throw UnknownHostException("$host: the resolver returned no address")
+                val targets = interleaveFamilies(addresses).map { InetSocketAddress(it, port) }
+                raceConnects(name, targets, attemptDelay) { adopt(CoreTcpStream.connect(it), noDelay) }
+            }
+        }
+
+        /** RFC 8305's recommended "Connection Attempt Delay". */
+        public val DEFAULT_ATTEMPT_DELAY: Duration = 250.milliseconds
 
         /**
          * Wraps a stream made with core options (`TcpSocket.v4().setOption(...).connect(...)`),

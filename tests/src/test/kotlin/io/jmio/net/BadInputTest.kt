@@ -19,6 +19,7 @@ import java.net.SocketOption
 import java.net.StandardSocketOptions
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
+import java.nio.channels.UnresolvedAddressException
 
 private val UNRESOLVED: InetSocketAddress = InetSocketAddress.createUnresolved("example.invalid", 80)
 private val V6_TARGET = InetSocketAddress(InetAddress.getByName("::1"), 9)
@@ -136,19 +137,25 @@ class BadInputTest : FunSpec({
         }
     }
 
-    test("unresolved addresses are rejected with IllegalArgumentException") {
-        shouldThrow<IllegalArgumentException> { TcpStream.connect(UNRESOLVED) }.message shouldContain "unresolved"
-        shouldThrow<IllegalArgumentException> { TcpListener.bind(UNRESOLVED) }
-        shouldThrow<IllegalArgumentException> { TcpSocket.forAddress(UNRESOLVED) }
-        shouldThrow<IllegalArgumentException> { UdpSocket.bind(UNRESOLVED) }
+    test("unresolved addresses are rejected with NIO's UnresolvedAddressException naming them, never looked up") {
+        shouldThrow<UnresolvedAddressException> { TcpStream.connect(UNRESOLVED) }.message shouldBe "unresolved address: example.invalid:80"
+        shouldThrow<UnresolvedAddressException> { TcpListener.bind(UNRESOLVED) }
+        shouldThrow<UnresolvedAddressException> { TcpListener.bind(UNRESOLVED, 16) }
+        shouldThrow<UnresolvedAddressException> { TcpSocket.forAddress(UNRESOLVED) }
+        shouldThrow<UnresolvedAddressException> { UdpSocket.bind(UNRESOLVED) }
+        shouldThrow<UnresolvedAddressException> { UdpSocket.forAddress(UNRESOLVED) }
         TcpSocket.v4().use { socket ->
-            shouldThrow<IllegalArgumentException> { socket.bind(UNRESOLVED) }
-            shouldThrow<IllegalArgumentException> { socket.connect(UNRESOLVED) }
+            shouldThrow<UnresolvedAddressException> { socket.bind(UNRESOLVED) }
+            shouldThrow<UnresolvedAddressException> { socket.connect(UNRESOLVED) }
             socket.isOpen shouldBe true // a bad argument does not consume the socket
         }
+        UdpSocket.v6().use { builder ->
+            shouldThrow<UnresolvedAddressException> { builder.bind(UNRESOLVED) }
+            builder.isOpen shouldBe true
+        }
         UdpSocket.bind(localV4()).use { udp ->
-            shouldThrow<IllegalArgumentException> { udp.sendTo(ByteBuffer.allocate(1), UNRESOLVED) }
-            shouldThrow<IllegalArgumentException> { udp.connect(UNRESOLVED) }
+            shouldThrow<UnresolvedAddressException> { udp.sendTo(ByteBuffer.allocate(1), UNRESOLVED) }
+            shouldThrow<UnresolvedAddressException> { udp.connect(UNRESOLVED) }
         }
     }
 
