@@ -17,7 +17,7 @@ object CoroutineEcho {
         CoroutineServer.start(address, threads) { conn -> echo(conn) }
 
     suspend fun echo(conn: TcpStream) {
-        val buffer = ByteBuffer.allocateDirect(16 * 1024)
+        val buffer = ByteBuffer.allocateDirect(64 * 1024)
         val fairShare = FairShare()
         while (true) {
             val n = conn.read(buffer)
