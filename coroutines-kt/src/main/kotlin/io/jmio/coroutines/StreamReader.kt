@@ -11,6 +11,8 @@ import kotlinx.io.readLongLe
 import kotlinx.io.readShortLe
 import kotlinx.io.readString
 import kotlinx.io.transferFrom
+import kotlinx.io.unsafe.UnsafeBufferOperations
+import kotlinx.io.UnsafeIoApi
 
 /**
  * A buffered reader over a [SuspendingRawSource] ([TcpStream], [UnixStream], [PipeReceiver]):
@@ -74,8 +76,11 @@ public class StreamReader(
     private val chunk: ByteBuffer = ByteBuffer.allocateDirect(readSize)
     private var ended = false
 
+    // The refill helpers are inline, so a read that must refill suspends in one coroutine frame
+    // (its own slow path) instead of one per helper: each frame is an allocation per suspension.
+
     /** One read from the stream into [buffer]: false at end of stream. */
-    private suspend fun fill(): Boolean {
+    private suspend inline fun fill(): Boolean {
         if (ended) return false
         chunk.clear()
         // A cancelled read has read nothing; a read that returns is copied before any suspension.
@@ -88,20 +93,27 @@ public class StreamReader(
         return true
     }
 
-    /** Refills until [buffer] holds at least [byteCount] bytes: false if the stream ends first. */
-    public suspend fun request(byteCount: Long): Boolean {
-        require(byteCount >= 0) { "byteCount < 0: $byteCount" }
+    private suspend inline fun fillTo(byteCount: Long): Boolean {
         while (buffer.size < byteCount) {
             if (!fill()) return false
         }
         return true
     }
 
+    private suspend inline fun fillOrThrow(byteCount: Long) {
+        if (!fillTo(byteCount)) throw EOFException("end of stream with ${buffer.size} of $byteCount bytes buffered")
+    }
+
+    /** Refills until [buffer] holds at least [byteCount] bytes: false if the stream ends first. */
+    public suspend fun request(byteCount: Long): Boolean {
+        require(byteCount >= 0) { "byteCount < 0: $byteCount" }
+        return fillTo(byteCount)
+    }
+
     /** Refills until [buffer] holds at least [byteCount] bytes. @throws EOFException if the stream ends first */
     public suspend fun require(byteCount: Long) {
-        if (!request(byteCount)) {
-            throw EOFException("end of stream with ${buffer.size} of $byteCount bytes buffered")
-        }
+        require(byteCount >= 0) { "byteCount < 0: $byteCount" }
+        fillOrThrow(byteCount)
     }
 
     /** True when nothing is buffered and the stream has ended; refills (suspends) to find out. */
@@ -128,22 +140,22 @@ public class StreamReader(
     public suspend fun readLongLe(): Long = if (buffer.size >= 8) buffer.readLongLe() else refillThenReadLong(true)
 
     private suspend fun refillThenReadByte(): Byte {
-        require(1)
+        fillOrThrow(1)
         return buffer.readByte()
     }
 
     private suspend fun refillThenReadShort(littleEndian: Boolean): Short {
-        require(2)
+        fillOrThrow(2)
         return if (littleEndian) buffer.readShortLe() else buffer.readShort()
     }
 
     private suspend fun refillThenReadInt(littleEndian: Boolean): Int {
-        require(4)
+        fillOrThrow(4)
         return if (littleEndian) buffer.readIntLe() else buffer.readInt()
     }
 
     private suspend fun refillThenReadLong(littleEndian: Boolean): Long {
-        require(8)
+        fillOrThrow(8)
         return if (littleEndian) buffer.readLongLe() else buffer.readLong()
     }
 
@@ -154,19 +166,19 @@ public class StreamReader(
     }
 
     private suspend fun refillThenReadByteArray(byteCount: Int): ByteArray {
-        require(byteCount.toLong())
+        fillOrThrow(byteCount.toLong())
         return buffer.readByteArray(byteCount)
     }
 
     /** Exactly [byteCount] bytes decoded as UTF-8 (a malformed sequence becomes U+FFFD). */
     public suspend fun readString(byteCount: Long): String {
         require(byteCount >= 0) { "byteCount < 0: $byteCount" }
-        return if (buffer.size >= byteCount) buffer.readString(byteCount) else refillThenReadString(byteCount)
+        return if (buffer.size >= byteCount) buffer.readUtf8(byteCount) else refillThenReadString(byteCount)
     }
 
     private suspend fun refillThenReadString(byteCount: Long): String {
-        require(byteCount)
-        return buffer.readString(byteCount)
+        fillOrThrow(byteCount)
+        return buffer.readUtf8(byteCount)
     }
 
     /**
@@ -208,6 +220,10 @@ public class StreamReader(
      */
     public suspend fun indexOf(byte: Byte, startIndex: Long = 0, endIndex: Long = DEFAULT_LIMIT.toLong()): Long {
         require(startIndex in 0..endIndex) { "startIndex $startIndex not in 0..$endIndex" }
+        return scan(byte, startIndex, endIndex)
+    }
+
+    private suspend inline fun scan(byte: Byte, startIndex: Long, endIndex: Long): Long {
         var from = startIndex
         while (true) {
             val to = minOf(buffer.size, endIndex)
@@ -234,7 +250,7 @@ public class StreamReader(
     }
 
     private suspend fun refillThenReadUntil(delimiter: Byte, limit: Int): ByteArray {
-        val at = indexOf(delimiter, minOf(buffer.size, limit + 1L), limit + 1L)
+        val at = scan(delimiter, minOf(buffer.size, limit + 1L), limit + 1L)
         if (at >= 0) return takeUntil(at)
         if (buffer.size > limit) throw tooLong("a frame", limit)
         throw EOFException("end of stream in a frame of ${buffer.size} bytes")
@@ -277,21 +293,21 @@ public class StreamReader(
     private suspend fun refillThenReadLine(limit: Int, strict: Boolean): String? {
         // A line of `limit` bytes ends by byte limit + 2 (CR LF); scanning from where the last
         // scan stopped keeps a line that arrives byte by byte linear.
-        val lf = indexOf(LF, minOf(buffer.size, limit + 2L), limit + 2L)
+        val lf = scan(LF, minOf(buffer.size, limit + 2L), limit + 2L)
         if (lf >= 0) return takeLine(lf, limit)
         if (buffer.size >= limit + 2L) throw tooLong("a line", limit)
         // The stream ended without a line end.
         if (strict) throw EOFException("end of stream in a line of ${buffer.size} bytes")
         if (buffer.size == 0L) return null
         if (buffer.size > limit) throw tooLong("a line", limit)
-        return buffer.readString()
+        return buffer.readUtf8(buffer.size)
     }
 
     /** Removes the line that ends with the LF at [lf], checking its length against [limit]. */
     private fun takeLine(lf: Long, limit: Int): String {
         val length = if (lf > 0 && buffer[lf - 1] == CR) lf - 1 else lf
         if (length > limit) throw tooLong("a line", limit)
-        val line = buffer.readString(length)
+        val line = buffer.readUtf8(length)
         buffer.skip(lf + 1 - length)
         return line
     }
@@ -303,6 +319,23 @@ public class StreamReader(
     /** Closes the stream; the buffered bytes stay readable from [buffer]. Idempotent. */
     override fun close() {
         source.close()
+    }
+
+    /**
+     * Decodes [byteCount] bytes as UTF-8 with the JDK's decoder straight from the head segment when
+     * it holds them all (the `String` is then the only allocation); kotlinx-io's `readString`
+     * otherwise, which copies first. Both turn a malformed sequence into U+FFFD.
+     */
+    @OptIn(UnsafeIoApi::class)
+    private fun Buffer.readUtf8(byteCount: Long): String {
+        if (byteCount == 0L) return ""
+        var decoded: String? = null
+        UnsafeBufferOperations.readFromHead(this) { bytes, start, end ->
+            if (end - start < byteCount) return@readFromHead 0
+            decoded = String(bytes, start, byteCount.toInt(), Charsets.UTF_8)
+            byteCount.toInt()
+        }
+        return decoded ?: readString(byteCount)
     }
 
     override fun toString(): String = "StreamReader(${buffer.size} bytes buffered, $source)"
