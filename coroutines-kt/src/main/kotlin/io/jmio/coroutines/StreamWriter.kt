@@ -65,47 +65,19 @@ public class StreamWriter(
     // Each write fills the buffer and flushes in a tail call only past the threshold, so a write
     // that stays under it is a plain call: no coroutine frame, no allocation.
 
-    public suspend fun writeByte(byte: Byte) {
+    private suspend inline fun buffered(write: Buffer.() -> Unit) {
         checkOpen()
-        buffer.writeByte(byte)
+        buffer.write()
         return hintEmit()
     }
 
-    public suspend fun writeShort(short: Short) {
-        checkOpen()
-        buffer.writeShort(short)
-        return hintEmit()
-    }
-
-    public suspend fun writeShortLe(short: Short) {
-        checkOpen()
-        buffer.writeShortLe(short)
-        return hintEmit()
-    }
-
-    public suspend fun writeInt(int: Int) {
-        checkOpen()
-        buffer.writeInt(int)
-        return hintEmit()
-    }
-
-    public suspend fun writeIntLe(int: Int) {
-        checkOpen()
-        buffer.writeIntLe(int)
-        return hintEmit()
-    }
-
-    public suspend fun writeLong(long: Long) {
-        checkOpen()
-        buffer.writeLong(long)
-        return hintEmit()
-    }
-
-    public suspend fun writeLongLe(long: Long) {
-        checkOpen()
-        buffer.writeLongLe(long)
-        return hintEmit()
-    }
+    public suspend fun writeByte(byte: Byte): Unit = buffered { writeByte(byte) }
+    public suspend fun writeShort(short: Short): Unit = buffered { writeShort(short) }
+    public suspend fun writeShortLe(short: Short): Unit = buffered { writeShortLe(short) }
+    public suspend fun writeInt(int: Int): Unit = buffered { writeInt(int) }
+    public suspend fun writeIntLe(int: Int): Unit = buffered { writeIntLe(int) }
+    public suspend fun writeLong(long: Long): Unit = buffered { writeLong(long) }
+    public suspend fun writeLongLe(long: Long): Unit = buffered { writeLongLe(long) }
 
     /** Writes `source[startIndex until endIndex]`. */
     public suspend fun write(source: ByteArray, startIndex: Int = 0, endIndex: Int = source.size) {

@@ -1,6 +1,7 @@
 package io.jmio.coroutines
 
 import io.jmio.net.Shutdown
+import io.kotest.matchers.shouldBe
 import java.nio.ByteBuffer
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
@@ -27,3 +28,14 @@ internal suspend fun <T> readingFrom(
 }
 
 internal fun bytesOf(vararg values: Int): ByteArray = ByteArray(values.size) { values[it].toByte() }
+
+/** Reads one of each value, as the reader and writer tests write them (-2, 0x1234 twice, ...). */
+internal suspend fun StreamReader.readsEveryValue() {
+    readByte() shouldBe (-2).toByte()
+    readShort() shouldBe 0x1234.toShort()
+    readShortLe() shouldBe 0x1234.toShort()
+    readInt() shouldBe -0x789abcdf
+    readIntLe() shouldBe 0x01020304
+    readLong() shouldBe 0x0102030405060708
+    readLongLe() shouldBe -0x0102030405060708
+}

@@ -45,13 +45,7 @@ class StreamWriterTest : FunSpec({
                 output.transferFrom(Buffer().apply { writeString("rest") })
                 output.close()
                 val input = conn.reader(readSize = 1)
-                input.readByte() shouldBe (-2).toByte()
-                input.readShort() shouldBe 0x1234.toShort()
-                input.readShortLe() shouldBe 0x1234.toShort()
-                input.readInt() shouldBe -0x789abcdf
-                input.readIntLe() shouldBe 0x01020304
-                input.readLong() shouldBe 0x0102030405060708
-                input.readLongLe() shouldBe -0x0102030405060708
+                input.readsEveryValue()
                 input.readByteArray(2) shouldBe byteArrayOf(8, 7)
                 input.readLine() shouldBe "€😀"
                 input.readLine() shouldBe "bufsourest"
