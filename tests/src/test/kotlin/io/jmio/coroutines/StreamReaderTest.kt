@@ -93,6 +93,18 @@ class StreamReaderTest : FunSpec({
         }
     }
 
+    test("lines that straddle kotlinx-io's 8 KiB segments, multi-byte characters across the seams, decode whole") {
+        val lines = (8180..8200).map { length -> "é€😀".repeat(length / 9) + "x".repeat(length % 9) }
+        for (readSize in listOf(1000, 8192)) {
+            runEventLoop {
+                readingFrom(lines.joinToString("\n", postfix = "\n").toByteArray(), readSize) { input ->
+                    for (line in lines) (input.readLine() == line) shouldBe true
+                    input.readLine() shouldBe null
+                }
+            }
+        }
+    }
+
     test("end of stream mid-line: readLine returns the rest, readLineStrict throws and consumes nothing") {
         runEventLoop {
             readingFrom("done\npartial".toByteArray(), readSize = 3) { input ->
