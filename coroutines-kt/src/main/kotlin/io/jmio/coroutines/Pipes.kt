@@ -19,11 +19,11 @@ import io.jmio.unix.PipeSender as CorePipeSender
 public class PipeReceiver internal constructor(
     public val pipe: CorePipeReceiver,
     dispatcher: EventLoopDispatcher,
-) : AutoCloseable {
+) : SuspendingRawSource {
     private val stream = StreamIo(dispatcher, pipe, pipe, null, shortReadEmpties = true)
 
     /** Bytes read, suspending while the pipe is empty; -1 once every writer has closed. */
-    public suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
+    override suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
 
     public suspend fun read(dsts: Array<ByteBuffer>): Long = stream.read(dsts)
 
@@ -40,14 +40,14 @@ public class PipeReceiver internal constructor(
 public class PipeSender internal constructor(
     public val pipe: CorePipeSender,
     dispatcher: EventLoopDispatcher,
-) : AutoCloseable {
+) : SuspendingRawSink {
     private val stream = StreamIo(dispatcher, pipe, null, pipe, shortReadEmpties = false)
 
     public suspend fun write(src: ByteBuffer): Int = stream.write(src)
 
     public suspend fun write(srcs: Array<ByteBuffer>): Long = stream.write(srcs)
 
-    public suspend fun writeFully(src: ByteBuffer): Unit = stream.writeFully(src)
+    override suspend fun writeFully(src: ByteBuffer): Unit = stream.writeFully(src)
 
     /** Closing sends end of stream to the reader once it has drained the pipe. */
     override fun close() {

@@ -51,14 +51,14 @@ public class TcpStream internal constructor(
     /** The underlying non-blocking socket, for options (`socket.setOption(...)`, `socket.setNoDelay(...)`). */
     public val socket: CoreTcpStream,
     dispatcher: EventLoopDispatcher,
-) : AutoCloseable {
+) : SuspendingRawSource, SuspendingRawSink {
     private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = true, urgentData = true)
 
     /**
      * Reads into [dst] from its position, suspending until at least one byte is there: the number
      * of bytes read, -1 at end of stream, or 0 only if [dst] has no room.
      */
-    public suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
+    override suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
 
     /** Scattering read into [dsts]: total bytes read, -1 at end of stream; suspends until some arrive. */
     public suspend fun read(dsts: Array<ByteBuffer>): Long = stream.read(dsts)
@@ -73,7 +73,7 @@ public class TcpStream internal constructor(
     public suspend fun write(srcs: Array<ByteBuffer>): Long = stream.write(srcs)
 
     /** Writes all of [src], suspending whenever the socket's send buffer is full. */
-    public suspend fun writeFully(src: ByteBuffer): Unit = stream.writeFully(src)
+    override suspend fun writeFully(src: ByteBuffer): Unit = stream.writeFully(src)
 
     /** Writes all of [srcs]. */
     public suspend fun writeFully(srcs: Array<ByteBuffer>): Unit = stream.writeFully(srcs)

@@ -24,11 +24,11 @@ public class UnixStream internal constructor(
     /** The underlying non-blocking socket, for options and fd passing (`socket.sendWithFds(...)`). */
     public val socket: CoreUnixStream,
     dispatcher: EventLoopDispatcher,
-) : AutoCloseable {
+) : SuspendingRawSource, SuspendingRawSink {
     private val stream = StreamIo(dispatcher, socket, socket, socket, shortReadEmpties = false)
 
     /** See [TcpStream.read]. */
-    public suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
+    override suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
 
     public suspend fun read(dsts: Array<ByteBuffer>): Long = stream.read(dsts)
 
@@ -39,7 +39,7 @@ public class UnixStream internal constructor(
 
     public suspend fun write(srcs: Array<ByteBuffer>): Long = stream.write(srcs)
 
-    public suspend fun writeFully(src: ByteBuffer): Unit = stream.writeFully(src)
+    override suspend fun writeFully(src: ByteBuffer): Unit = stream.writeFully(src)
 
     public suspend fun writeFully(srcs: Array<ByteBuffer>): Unit = stream.writeFully(srcs)
 

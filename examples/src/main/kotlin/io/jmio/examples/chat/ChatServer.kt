@@ -1,6 +1,10 @@
 package io.jmio.examples.chat
 
+import io.jmio.coroutines.StreamReader
 import io.jmio.coroutines.TcpStream
+import io.jmio.coroutines.TooLongFrameException
+import io.jmio.coroutines.reader
+import io.jmio.coroutines.writer
 import io.jmio.examples.server.CoroutineServer
 import io.jmio.examples.server.shutdownAndDrain
 import java.net.InetSocketAddress
@@ -43,7 +47,7 @@ object ChatServer {
             coroutineScope {
                 member.droppedSignal.invokeOnCompletion { cancel("dropped") }
                 launch { writeOutbox(conn, member.outbox) }
-                readCommands(LineReader(conn, MAX_LINE), room, member)
+                readCommands(conn.reader(), room, member)
                 room.leave(member) // the writer sends what is queued, then the connection closes
             }
             conn.shutdownAndDrain(ByteBuffer.allocate(MAX_LINE))
@@ -58,10 +62,10 @@ object ChatServer {
         }
     }
 
-    private suspend fun readCommands(lines: LineReader, room: ChatRoom, member: ChatRoom.Member) {
+    private suspend fun readCommands(lines: StreamReader, room: ChatRoom, member: ChatRoom.Member) {
         try {
             while (true) {
-                val line = lines.readLine() ?: return
+                val line = lines.readLine(limit = MAX_LINE) ?: return
                 when {
                     line.isBlank() -> {}
                     line == "/quit" -> {
@@ -78,27 +82,24 @@ object ChatServer {
                 // or a client that sends without pause would fill every outbox and starve the loop.
                 yield()
             }
-        } catch (e: LineTooLongException) {
+        } catch (e: TooLongFrameException) {
             room.tell(member, "lines are at most $MAX_LINE bytes; bye")
         }
     }
 
-    /** Sends queued lines, as many per write as fit in one buffer, until the outbox closes. */
+    /** Sends queued lines, all that are queued in one flush, until the outbox closes. */
     private suspend fun writeOutbox(conn: TcpStream, outbox: ReceiveChannel<ByteArray>) {
-        val buffer = ByteBuffer.allocateDirect(16 * 1024)
-        var carried: ByteArray? = null
+        val output = conn.writer(flushThreshold = 16 * 1024)
         while (true) {
-            val first = carried ?: outbox.receiveCatching().getOrNull() ?: return
-            buffer.clear()
-            buffer.put(first)
-            carried = null
-            while (carried == null) {
-                val next = outbox.tryReceive().getOrNull() ?: break
-                if (next.size <= buffer.remaining()) buffer.put(next) else carried = next
-            }
-            buffer.flip()
-            withTimeoutOrNull(WRITE_TIMEOUT_MILLIS) { conn.writeFully(buffer) }
-                ?: throw SocketTimeoutException("no progress writing to the client for $WRITE_TIMEOUT_MILLIS ms")
+            val first = outbox.receiveCatching().getOrNull() ?: return
+            withTimeoutOrNull(WRITE_TIMEOUT_MILLIS) {
+                var next: ByteArray? = first
+                while (next != null) {
+                    output.write(next) // past the threshold, a write flushes by itself
+                    next = outbox.tryReceive().getOrNull()
+                }
+                output.flush()
+            } ?: throw SocketTimeoutException("no progress writing to the client for $WRITE_TIMEOUT_MILLIS ms")
         }
     }
 }
