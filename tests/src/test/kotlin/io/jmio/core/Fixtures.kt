@@ -124,11 +124,19 @@ object ProcFds {
         return number in EPOLL_WAIT_SYSCALLS
     }
 
-    private val EPOLL_WAIT_SYSCALLS = when (System.getProperty("os.arch")) {
+    // The numbers /proc shows are the kernel's own: under user-mode emulation (the aarch64 CI leg
+    // runs an arm64 JVM on qemu-user over an x86-64 kernel) they are the host's, not the JVM's
+    // os.arch's, so the kernel's architecture picks the table.
+    private val EPOLL_WAIT_SYSCALLS = when (kernelArch()) {
         "amd64", "x86_64" -> setOf(232, 281, 441) // epoll_wait, epoll_pwait, epoll_pwait2
         "aarch64" -> setOf(22, 441) // epoll_pwait, epoll_pwait2
         else -> emptySet()
     }
+
+    /** The running kernel's architecture (`uname -m`), or os.arch if /proc does not say. */
+    private fun kernelArch(): String =
+        runCatching { File("/proc/sys/kernel/arch").readText().trim() }.getOrNull()?.takeIf { it.isNotEmpty() }
+            ?: System.getProperty("os.arch")
 
     /** Waits (bounded) until thread [tid] sits in epoll_wait; false if it never did. */
     fun awaitEpollWait(tid: Int, within: Duration = Duration.ofSeconds(10)): Boolean {

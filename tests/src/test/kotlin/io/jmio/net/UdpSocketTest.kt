@@ -3,6 +3,7 @@ package io.jmio.net
 import io.jmio.Events
 import io.jmio.Interest
 import io.jmio.Poll
+import io.jmio.testing.Emulation
 import io.jmio.testing.ExpectEvent
 import io.jmio.testing.Readiness
 import io.jmio.testing.awaitEvent
@@ -398,7 +399,12 @@ class UdpSocketTest : FunSpec({
         }
     }
 
-    test("multicast on the loopback interface: join, receive a looped-back datagram, leave") {
+    test("multicast on the loopback interface: join, receive a looped-back datagram, leave").config(
+        enabledOrReasonIf = Emulation.unlessQemuUser(
+            "it reads struct ip_mreqn with an 8-byte imr_ifindex on 64-bit guests (the kernel's is a 4-byte int), " +
+                "so the join loses its interface and fails with ENODEV",
+        ),
+    ) {
         val lo = NetworkInterface.getByInetAddress(InetAddress.getByName("127.0.0.1"))
         val group = InetAddress.getByName("239.255.77.77")
         val receiver = UdpSocket.v4().setOption(StandardSocketOptions.SO_REUSEADDR, true)

@@ -3,6 +3,7 @@ package io.jmio.unix
 import io.jmio.Events
 import io.jmio.Interest
 import io.jmio.Poll
+import io.jmio.testing.Emulation
 import io.jmio.testing.UnixTesting.Readiness
 import io.jmio.testing.UnixTesting.closeRawFd
 import io.jmio.testing.UnixTesting.direct
@@ -146,7 +147,12 @@ class UnixFdPassingTest : FunSpec({
         }
     }
 
-    test("more fds than room: the ones that arrived are closed, the bytes are kept, and it says MSG_CTRUNC") {
+    test("more fds than room: the ones that arrived are closed, the bytes are kept, and it says MSG_CTRUNC").config(
+        enabledOrReasonIf = Emulation.unlessQemuUser(
+            "its recvmsg gives the kernel twice the control room asked for and drops the fds that do not fit " +
+                "the guest's without closing them, a leak in the emulator this test would see",
+        ),
+    ) {
         withStreamPair { a, b ->
             val pipes = List(3) { Pipe.open() }
             try {
