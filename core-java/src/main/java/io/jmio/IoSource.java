@@ -16,33 +16,62 @@ import java.nio.channels.ClosedChannelException;
  */
 public abstract class IoSource implements Source {
     static {
-        SourceHandles.install(source -> ((IoSource) source).handle);
+        SourceHandles.install(new SourceHandles.Accessor() {
+            @Override
+            public FdHandle handleOf(Object source) {
+                return ((IoSource) source).boundHandle();
+            }
+
+            @Override
+            public void bind(Object source, FdHandle handle, boolean tracksRegistration) {
+                ((IoSource) source).bind(handle, tracksRegistration);
+            }
+        });
     }
 
-    private final FdHandle handle;
-    final boolean tracksRegistration;
+    // Bound once, by the constructor of one of jmio's own subclasses, before the object escapes.
+    // Volatile because they cannot be final (a final field would need the handle in the protected
+    // constructor, making an internal type part of the API); both are read only off the I/O paths,
+    // which use the subclass's own final copy of the handle.
+    private volatile FdHandle handle;
+    volatile boolean tracksRegistration;
     /** The registry this source is registered with, or null; guarded by {@code this}. */
     Registry registeredWith;
 
     /**
-     * @param handle the fd this source stands for
+     * For jmio's own sources only ({@code io.jmio.net}, {@code io.jmio.unix}), which bind their fd
+     * right away. A subclass from elsewhere has no fd: registries refuse it. To make your own
+     * source, implement {@link Source} and delegate to one of jmio's.
+     */
+    protected IoSource() {}
+
+    /**
      * @param tracksRegistration whether this object remembers its registration, so that a double
      *     register or a stray deregister fails with a clear message even across registries; sources
      *     that wrap a borrowed fd in a fresh object per call leave that to the kernel
      */
-    protected IoSource(FdHandle handle, boolean tracksRegistration) {
-        this.handle = handle;
+    final void bind(FdHandle fd, boolean tracksRegistration) {
+        if (this.handle != null) {
+            throw new IllegalStateException("source is bound to an fd already");
+        }
         this.tracksRegistration = tracksRegistration;
+        this.handle = fd;
     }
 
     /** The fd, guarded against concurrent close: use it between acquire and release. */
-    protected final FdHandle handle() {
-        return handle;
+    final FdHandle boundHandle() {
+        FdHandle bound = handle;
+        if (bound == null) {
+            throw new IllegalArgumentException(getClass().getName()
+                    + " extends IoSource but is not one of jmio's sources; implement Source instead");
+        }
+        return bound;
     }
 
     /** False once closed. */
     public boolean isOpen() {
-        return handle.isOpen();
+        FdHandle bound = handle;
+        return bound != null && bound.isOpen();
     }
 
     /**
@@ -53,10 +82,12 @@ public abstract class IoSource implements Source {
      * IoSource...)}, which holds it open across the send.
      *
      * @throws java.nio.channels.ClosedChannelException if this source is closed
+     * @throws IllegalArgumentException if this is a subclass from outside jmio, which has no fd
      */
     public final int rawFd() throws ClosedChannelException {
-        int fd = handle.acquire();
-        handle.release();
+        FdHandle bound = boundHandle();
+        int fd = bound.acquire();
+        bound.release();
         return fd;
     }
 

@@ -130,14 +130,15 @@ public final class Registry {
                 : Epoll.interestBits(interests.isReadable(), interests.isWritable(), interests.isPriority());
         int epfd = epoll.acquire();
         try {
-            int fd = source.handle().acquire();
+            FdHandle handle = source.boundHandle();
+            int fd = handle.acquire();
             try {
                 int result = Epoll.ctl(epfd, op, fd, bits, token);
                 if (result < 0) {
                     throw controlError(op, -result);
                 }
             } finally {
-                source.handle().release();
+                handle.release();
             }
         } finally {
             epoll.release();

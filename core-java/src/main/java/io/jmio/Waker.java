@@ -108,12 +108,15 @@ public final class Waker implements AutoCloseable {
     }
 
     private static final class EventFd extends IoSource {
+        private final FdHandle handle;
+
         EventFd(FdHandle handle) {
-            super(handle, true);
+            this.handle = handle;
+            bind(handle, true);
         }
 
         FdHandle fdHandle() {
-            return handle();
+            return handle;
         }
     }
 }

@@ -31,16 +31,6 @@ public final class ApiCheck {
     private static final Pattern INTERNAL_TYPE = Pattern.compile(
             "(^|[^A-Za-z0-9_$/]L?)(" + String.join("|", INTERNAL_PACKAGES).replace(".", "/") + ")/[A-Za-z0-9_$]+([^A-Za-z0-9_$/]|$)");
 
-    /**
-     * Leaks that exist and are known, exactly as the dump prints them; any other fails. IoSource's
-     * subclasses live in io.jmio.net and io.jmio.unix, so Java 11 can only hand them the fd
-     * through protected members, which a user's subclass can reach too. Remove an entry when the
-     * leak is fixed: the check then keeps it out.
-     */
-    private static final Set<String> KNOWN_LEAKS = Set.of(
-            "jmio-core: protected fun <init> (Lio/jmio/internal/FdHandle;Z)V",
-            "jmio-core: protected final fun handle ()Lio/jmio/internal/FdHandle;");
-
     private ApiCheck() {}
 
     public static void main(String[] args) throws IOException {
@@ -97,10 +87,9 @@ public final class ApiCheck {
 
     /** Lines of the dump (JVM descriptors, slash-separated) that name an implementation type. */
     private static List<String> leaks(File jar, String dump) {
-        String artifact = jar.getName().replaceFirst("-\\d.*", "");
         List<String> failures = new ArrayList<>();
         for (String line : dump.split("\n")) {
-            if (INTERNAL_TYPE.matcher(line).find() && !KNOWN_LEAKS.contains(artifact + ": " + line.trim())) {
+            if (INTERNAL_TYPE.matcher(line).find()) {
                 failures.add(jar.getName() + ": a public signature names an internal type: " + line.trim());
             }
         }

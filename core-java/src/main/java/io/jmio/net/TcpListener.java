@@ -2,6 +2,7 @@ package io.jmio.net;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.SocketOptions;
 import io.jmio.internal.Sockets;
 import java.io.IOException;
@@ -45,8 +46,11 @@ public final class TcpListener extends IoSource implements AutoCloseable {
 
     private final int family;
 
+    private final FdHandle handle;
+
     TcpListener(FdHandle handle, int family) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
         this.family = family;
     }
 
@@ -86,23 +90,23 @@ public final class TcpListener extends IoSource implements AutoCloseable {
      *     connection is waiting
      */
     public TcpStream accept() throws IOException {
-        int fd = Sockets.accept(handle());
+        int fd = Sockets.accept(handle);
         return fd < 0 ? null : new TcpStream(new FdHandle(fd), family);
     }
 
     /** The bound address, with the actual port if bound to port 0. */
     public InetSocketAddress localAddress() throws IOException {
-        return Sockets.localAddress(handle());
+        return Sockets.localAddress(handle);
     }
 
     /** The TTL (hop limit on IPv6) that accepted connections inherit. */
     public int ttl() throws IOException {
-        return Inet.ttl(handle(), family);
+        return Inet.ttl(handle, family);
     }
 
     /** @throws IllegalArgumentException unless {@code 1 <= ttl <= 255} */
     public void setTtl(int ttl) throws IOException {
-        Inet.setTtl(handle(), family, ttl);
+        Inet.setTtl(handle, family, ttl);
     }
 
     /**
@@ -112,27 +116,27 @@ public final class TcpListener extends IoSource implements AutoCloseable {
      * @throws UnsupportedOperationException for an option jmio does not map
      */
     public <T> TcpListener setOption(SocketOption<T> option, T value) throws IOException {
-        SocketOptions.set(handle(), family, option, value);
+        SocketOptions.set(handle, family, option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return SocketOptions.get(handle(), family, option);
+        return SocketOptions.get(handle, family, option);
     }
 
     /** Reads and clears the socket's pending error (SO_ERROR): the exception it stands for, or null. */
     public IOException takeError() throws IOException {
-        return Sockets.takeError(handle());
+        return Sockets.takeError(handle);
     }
 
     /** Closes the listener; idempotent, safe from any thread. Waiting connections are reset. */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "TcpListener" + Inet.describe(handle());
+        return "TcpListener" + Inet.describe(handle);
     }
 }

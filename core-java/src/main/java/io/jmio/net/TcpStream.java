@@ -2,6 +2,7 @@ package io.jmio.net;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.FdIo;
 import io.jmio.internal.SocketOptions;
 import io.jmio.internal.Sockets;
@@ -70,8 +71,11 @@ public final class TcpStream extends IoSource
         implements ByteChannel, ScatteringByteChannel, GatheringByteChannel, AutoCloseable {
     private final int family;
 
+    private final FdHandle handle;
+
     TcpStream(FdHandle handle, int family) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
         this.family = family;
     }
 
@@ -97,7 +101,7 @@ public final class TcpStream extends IoSource
     /** Reads into {@code dst} from its position: bytes read, 0 if it would block, -1 at end of stream. */
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        return FdIo.read(handle(), dst);
+        return FdIo.read(handle, dst);
     }
 
     /**
@@ -107,7 +111,7 @@ public final class TcpStream extends IoSource
      * @throws IndexOutOfBoundsException if offset and length do not fit the array
      */
     public int read(byte[] dst, int offset, int length) throws IOException {
-        return FdIo.read(handle(), dst, offset, length);
+        return FdIo.read(handle, dst, offset, length);
     }
 
     /** Scattering read ({@code readv}) into {@code dsts} in order; see {@link #read(ByteBuffer[], int, int)}. */
@@ -124,7 +128,7 @@ public final class TcpStream extends IoSource
      */
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return FdIo.read(handle(), dsts, offset, length);
+        return FdIo.read(handle, dsts, offset, length);
     }
 
     /**
@@ -133,13 +137,13 @@ public final class TcpStream extends IoSource
      * peeked bytes: read them without waiting for one.
      */
     public int peek(ByteBuffer dst) throws IOException {
-        return FdIo.receive(handle(), dst, Linux.MSG_PEEK, "peek");
+        return FdIo.receive(handle, dst, Linux.MSG_PEEK, "peek");
     }
 
     /** Writes from {@code src}'s position: bytes written (possibly fewer than remaining), 0 if it would block. */
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return FdIo.write(handle(), src);
+        return FdIo.write(handle, src);
     }
 
     /**
@@ -148,7 +152,7 @@ public final class TcpStream extends IoSource
      * @throws IndexOutOfBoundsException if offset and length do not fit the array
      */
     public int write(byte[] src, int offset, int length) throws IOException {
-        return FdIo.write(handle(), src, offset, length);
+        return FdIo.write(handle, src, offset, length);
     }
 
     /** Gathering write ({@code writev}) from {@code srcs} in order; see {@link #write(ByteBuffer[], int, int)}. */
@@ -165,7 +169,7 @@ public final class TcpStream extends IoSource
      */
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        return FdIo.write(handle(), srcs, offset, length);
+        return FdIo.write(handle, srcs, offset, length);
     }
 
     /**
@@ -174,28 +178,28 @@ public final class TcpStream extends IoSource
      */
     public void shutdown(Shutdown how) throws IOException {
         Objects.requireNonNull(how, "how");
-        Sockets.shutdown(handle(), how == Shutdown.READ ? Linux.SHUT_RD
+        Sockets.shutdown(handle, how == Shutdown.READ ? Linux.SHUT_RD
                 : how == Shutdown.WRITE ? Linux.SHUT_WR : Linux.SHUT_RDWR);
     }
 
     /** Whether Nagle's algorithm is off (TCP_NODELAY). */
     public boolean noDelay() throws IOException {
-        return Sockets.getInt(handle(), Linux.IPPROTO_TCP, Linux.TCP_NODELAY) != 0;
+        return Sockets.getInt(handle, Linux.IPPROTO_TCP, Linux.TCP_NODELAY) != 0;
     }
 
     /** Turns Nagle's algorithm off (true) so small writes go out at once, or back on. */
     public void setNoDelay(boolean noDelay) throws IOException {
-        Sockets.setInt(handle(), Linux.IPPROTO_TCP, Linux.TCP_NODELAY, noDelay ? 1 : 0);
+        Sockets.setInt(handle, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, noDelay ? 1 : 0);
     }
 
     /** The TTL of outgoing packets (the unicast hop limit on IPv6). */
     public int ttl() throws IOException {
-        return Inet.ttl(handle(), family);
+        return Inet.ttl(handle, family);
     }
 
     /** @throws IllegalArgumentException unless {@code 1 <= ttl <= 255} */
     public void setTtl(int ttl) throws IOException {
-        Inet.setTtl(handle(), family, ttl);
+        Inet.setTtl(handle, family, ttl);
     }
 
     /**
@@ -206,21 +210,21 @@ public final class TcpStream extends IoSource
      * @throws UnsupportedOperationException for an option jmio does not map
      */
     public <T> TcpStream setOption(SocketOption<T> option, T value) throws IOException {
-        SocketOptions.set(handle(), family, option, value);
+        SocketOptions.set(handle, family, option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return SocketOptions.get(handle(), family, option);
+        return SocketOptions.get(handle, family, option);
     }
 
     /** The remote address, or null while the connection is still being made (or after it failed). */
     public InetSocketAddress peerAddress() throws IOException {
-        return Sockets.peerAddressIfConnected(handle());
+        return Sockets.peerAddressIfConnected(handle);
     }
 
     public InetSocketAddress localAddress() throws IOException {
-        return Sockets.localAddress(handle());
+        return Sockets.localAddress(handle);
     }
 
     /**
@@ -228,7 +232,7 @@ public final class TcpStream extends IoSource
      * a {@link java.net.ConnectException} for a refused connection, or null.
      */
     public IOException takeError() throws IOException {
-        return Sockets.takeError(handle());
+        return Sockets.takeError(handle);
     }
 
     /**
@@ -241,14 +245,14 @@ public final class TcpStream extends IoSource
      */
     @Override
     public void close() {
-        if (handle().isOpen()) {
-            SocketOptions.neverBlockInClose(handle());
+        if (handle.isOpen()) {
+            SocketOptions.neverBlockInClose(handle);
         }
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "TcpStream" + Inet.describe(handle());
+        return "TcpStream" + Inet.describe(handle);
     }
 }

@@ -3,6 +3,7 @@ package io.jmio.net;
 import io.jmio.IoSource;
 import io.jmio.internal.DatagramIo;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.SocketOptions;
 import io.jmio.internal.Sockets;
 import io.jmio.sys.Linux;
@@ -64,8 +65,11 @@ import java.nio.ByteBuffer;
 public final class UdpSocket extends IoSource implements AutoCloseable {
     private final int family;
 
+    private final FdHandle handle;
+
     private UdpSocket(FdHandle handle, int family) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
         this.family = family;
     }
 
@@ -108,7 +112,7 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      */
     public int sendTo(ByteBuffer src, InetSocketAddress target) throws IOException {
         int length = Sockets.encode(family, Inet.require(target));
-        return DatagramIo.send(handle(), src, length, "sendto");
+        return DatagramIo.send(handle, src, length, "sendto");
     }
 
     /**
@@ -117,12 +121,12 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * @return the sender, or null if no datagram is queued
      */
     public InetSocketAddress receiveFrom(ByteBuffer dst) throws IOException {
-        return DatagramIo.receive(handle(), dst, 0, true, "recvfrom") == DatagramIo.WOULD_BLOCK ? null : sender();
+        return DatagramIo.receive(handle, dst, 0, true, "recvfrom") == DatagramIo.WOULD_BLOCK ? null : sender();
     }
 
     /** Like {@link #receiveFrom} but leaves the datagram queued. */
     public InetSocketAddress peekFrom(ByteBuffer dst) throws IOException {
-        return DatagramIo.receive(handle(), dst, Linux.MSG_PEEK, true, "peek") == DatagramIo.WOULD_BLOCK
+        return DatagramIo.receive(handle, dst, Linux.MSG_PEEK, true, "peek") == DatagramIo.WOULD_BLOCK
                 ? null : sender();
     }
 
@@ -138,7 +142,7 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * @throws java.nio.channels.UnresolvedAddressException for an unresolved address
      */
     public void connect(InetSocketAddress peer) throws IOException {
-        Sockets.connect(handle(), family, Inet.require(peer));
+        Sockets.connect(handle, family, Inet.require(peer));
     }
 
     /**
@@ -148,7 +152,7 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * @throws java.net.SocketException "Destination address required" if not connected
      */
     public int send(ByteBuffer src) throws IOException {
-        return DatagramIo.send(handle(), src, 0, "send");
+        return DatagramIo.send(handle, src, 0, "send");
     }
 
     /**
@@ -157,59 +161,59 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * @return its length (0 for an empty datagram), or -1 if none is queued
      */
     public int receive(ByteBuffer dst) throws IOException {
-        return DatagramIo.receive(handle(), dst, 0, false, "recv");
+        return DatagramIo.receive(handle, dst, 0, false, "recv");
     }
 
     /** Like {@link #receive} but leaves the datagram queued. */
     public int peek(ByteBuffer dst) throws IOException {
-        return DatagramIo.receive(handle(), dst, Linux.MSG_PEEK, false, "peek");
+        return DatagramIo.receive(handle, dst, Linux.MSG_PEEK, false, "peek");
     }
 
     public InetSocketAddress localAddress() throws IOException {
-        return Sockets.localAddress(handle());
+        return Sockets.localAddress(handle);
     }
 
     /** The connected peer, or null if not connected. */
     public InetSocketAddress peerAddress() throws IOException {
-        return Sockets.peerAddressIfConnected(handle());
+        return Sockets.peerAddressIfConnected(handle);
     }
 
     /** The TTL of outgoing unicast packets (the unicast hop limit on IPv6). */
     public int ttl() throws IOException {
-        return Inet.ttl(handle(), family);
+        return Inet.ttl(handle, family);
     }
 
     /** @throws IllegalArgumentException unless {@code 1 <= ttl <= 255} */
     public void setTtl(int ttl) throws IOException {
-        Inet.setTtl(handle(), family, ttl);
+        Inet.setTtl(handle, family, ttl);
     }
 
     /** Whether datagrams may go to broadcast addresses (SO_BROADCAST). */
     public boolean broadcast() throws IOException {
-        return Sockets.getInt(handle(), Linux.SOL_SOCKET, Linux.SO_BROADCAST) != 0;
+        return Sockets.getInt(handle, Linux.SOL_SOCKET, Linux.SO_BROADCAST) != 0;
     }
 
     public void setBroadcast(boolean broadcast) throws IOException {
-        Sockets.setInt(handle(), Linux.SOL_SOCKET, Linux.SO_BROADCAST, broadcast ? 1 : 0);
+        Sockets.setInt(handle, Linux.SOL_SOCKET, Linux.SO_BROADCAST, broadcast ? 1 : 0);
     }
 
     /** Whether IPv4 multicast datagrams we send loop back to our own host (IP_MULTICAST_LOOP). */
     public boolean multicastLoopV4() throws IOException {
-        return Sockets.getInt(handle(), Linux.IPPROTO_IP, Linux.IP_MULTICAST_LOOP) != 0;
+        return Sockets.getInt(handle, Linux.IPPROTO_IP, Linux.IP_MULTICAST_LOOP) != 0;
     }
 
     public void setMulticastLoopV4(boolean loop) throws IOException {
-        Sockets.setInt(handle(), Linux.IPPROTO_IP, Linux.IP_MULTICAST_LOOP, loop ? 1 : 0);
+        Sockets.setInt(handle, Linux.IPPROTO_IP, Linux.IP_MULTICAST_LOOP, loop ? 1 : 0);
     }
 
     /** The TTL of outgoing IPv4 multicast datagrams (IP_MULTICAST_TTL; 1 keeps them on the local network). */
     public int multicastTtlV4() throws IOException {
-        return Sockets.getInt(handle(), Linux.IPPROTO_IP, Linux.IP_MULTICAST_TTL);
+        return Sockets.getInt(handle, Linux.IPPROTO_IP, Linux.IP_MULTICAST_TTL);
     }
 
     /** @throws IllegalArgumentException unless {@code 0 <= ttl <= 255} */
     public void setMulticastTtlV4(int ttl) throws IOException {
-        Sockets.setInt(handle(), Linux.IPPROTO_IP, Linux.IP_MULTICAST_TTL, checkHops(ttl));
+        Sockets.setInt(handle, Linux.IPPROTO_IP, Linux.IP_MULTICAST_TTL, checkHops(ttl));
     }
 
     /**
@@ -218,21 +222,21 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * @throws java.net.SocketException on an IPv4 socket
      */
     public boolean multicastLoopV6() throws IOException {
-        return Sockets.getInt(handle(), Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_LOOP) != 0;
+        return Sockets.getInt(handle, Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_LOOP) != 0;
     }
 
     public void setMulticastLoopV6(boolean loop) throws IOException {
-        Sockets.setInt(handle(), Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_LOOP, loop ? 1 : 0);
+        Sockets.setInt(handle, Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_LOOP, loop ? 1 : 0);
     }
 
     /** The hop limit of outgoing IPv6 multicast datagrams (IPV6_MULTICAST_HOPS). */
     public int multicastHopsV6() throws IOException {
-        return Sockets.getInt(handle(), Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_HOPS);
+        return Sockets.getInt(handle, Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_HOPS);
     }
 
     /** @throws IllegalArgumentException unless {@code 0 <= hops <= 255} */
     public void setMulticastHopsV6(int hops) throws IOException {
-        Sockets.setInt(handle(), Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_HOPS, checkHops(hops));
+        Sockets.setInt(handle, Linux.IPPROTO_IPV6, Linux.IPV6_MULTICAST_HOPS, checkHops(hops));
     }
 
     private static int checkHops(int hops) {
@@ -251,12 +255,12 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      *     an IPv4 socket
      */
     public void joinMulticast(InetAddress group, NetworkInterface nif) throws IOException {
-        Multicast.membership(handle(), family, group, nif, true);
+        Multicast.membership(handle, family, group, nif, true);
     }
 
     /** Leaves a group joined with {@link #joinMulticast} on the same interface. */
     public void leaveMulticast(InetAddress group, NetworkInterface nif) throws IOException {
-        Multicast.membership(handle(), family, group, nif, false);
+        Multicast.membership(handle, family, group, nif, false);
     }
 
     /**
@@ -267,12 +271,12 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * @throws UnsupportedOperationException for an option jmio does not map
      */
     public <T> UdpSocket setOption(SocketOption<T> option, T value) throws IOException {
-        SocketOptions.set(handle(), family, option, value);
+        SocketOptions.set(handle, family, option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return SocketOptions.get(handle(), family, option);
+        return SocketOptions.get(handle, family, option);
     }
 
     /**
@@ -280,18 +284,18 @@ public final class UdpSocket extends IoSource implements AutoCloseable {
      * {@link java.net.PortUnreachableException}.
      */
     public IOException takeError() throws IOException {
-        return DatagramIo.takeError(handle());
+        return DatagramIo.takeError(handle);
     }
 
     /** Closes the socket; idempotent, safe from any thread. */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "UdpSocket" + Inet.describe(handle());
+        return "UdpSocket" + Inet.describe(handle);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.jmio.unix;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.FdIo;
 import io.jmio.internal.Fds;
 import io.jmio.sys.Linux;
@@ -27,8 +28,11 @@ import java.nio.channels.ScatteringByteChannel;
  * {@link java.nio.channels.ClosedChannelException}.
  */
 public final class PipeReceiver extends IoSource implements ScatteringByteChannel, AutoCloseable {
+    private final FdHandle handle;
+
     PipeReceiver(FdHandle handle) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
     }
 
     /**
@@ -52,12 +56,12 @@ public final class PipeReceiver extends IoSource implements ScatteringByteChanne
 
     /** Reads into {@code dst}: bytes read, 0 if the pipe is empty, -1 once the sender is closed and the pipe drained. */
     public int read(ByteBuffer dst) throws IOException {
-        return FdIo.read(handle(), dst);
+        return FdIo.read(handle, dst);
     }
 
     /** Scattering read into all of {@code dsts}: bytes read, 0 if empty, -1 at end of stream. */
     public long read(ByteBuffer[] dsts) throws IOException {
-        return FdIo.read(handle(), dsts, 0, dsts.length);
+        return FdIo.read(handle, dsts, 0, dsts.length);
     }
 
     /**
@@ -66,7 +70,7 @@ public final class PipeReceiver extends IoSource implements ScatteringByteChanne
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return FdIo.read(handle(), dsts, offset, length);
+        return FdIo.read(handle, dsts, offset, length);
     }
 
     /**
@@ -75,17 +79,17 @@ public final class PipeReceiver extends IoSource implements ScatteringByteChanne
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public int read(byte[] dst, int offset, int length) throws IOException {
-        return FdIo.read(handle(), ByteBuffer.wrap(dst, offset, length));
+        return FdIo.read(handle, ByteBuffer.wrap(dst, offset, length));
     }
 
     /** Closes this end (idempotent): the sender's writes then fail with "Broken pipe". */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "PipeReceiver(fd " + handle().fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
+        return "PipeReceiver(fd " + handle.fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
     }
 }

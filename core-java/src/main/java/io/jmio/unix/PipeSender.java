@@ -2,6 +2,7 @@ package io.jmio.unix;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.FdIo;
 import io.jmio.internal.Fds;
 import io.jmio.sys.Linux;
@@ -26,8 +27,11 @@ import java.nio.channels.GatheringByteChannel;
  * {@link java.nio.channels.ClosedChannelException}.
  */
 public final class PipeSender extends IoSource implements GatheringByteChannel, AutoCloseable {
+    private final FdHandle handle;
+
     PipeSender(FdHandle handle) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
     }
 
     /**
@@ -51,12 +55,12 @@ public final class PipeSender extends IoSource implements GatheringByteChannel, 
 
     /** Writes from {@code src}: bytes written, 0 if the pipe is full. */
     public int write(ByteBuffer src) throws IOException {
-        return FdIo.write(handle(), src);
+        return FdIo.write(handle, src);
     }
 
     /** Gathering write from all of {@code srcs}: bytes written, 0 if the pipe is full. */
     public long write(ByteBuffer[] srcs) throws IOException {
-        return FdIo.write(handle(), srcs, 0, srcs.length);
+        return FdIo.write(handle, srcs, 0, srcs.length);
     }
 
     /**
@@ -65,7 +69,7 @@ public final class PipeSender extends IoSource implements GatheringByteChannel, 
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        return FdIo.write(handle(), srcs, offset, length);
+        return FdIo.write(handle, srcs, offset, length);
     }
 
     /**
@@ -74,17 +78,17 @@ public final class PipeSender extends IoSource implements GatheringByteChannel, 
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public int write(byte[] src, int offset, int length) throws IOException {
-        return FdIo.write(handle(), ByteBuffer.wrap(src, offset, length));
+        return FdIo.write(handle, ByteBuffer.wrap(src, offset, length));
     }
 
     /** Closes this end (idempotent): the receiver reads end of stream once drained. */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "PipeSender(fd " + handle().fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
+        return "PipeSender(fd " + handle.fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
     }
 }

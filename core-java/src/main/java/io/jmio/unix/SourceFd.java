@@ -2,6 +2,7 @@ package io.jmio.unix;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 
 /**
  * Registers a file descriptor that the caller owns: jmio never closes it. Use it for fds made
@@ -23,7 +24,7 @@ public final class SourceFd extends IoSource {
 
     /** @throws IllegalArgumentException if {@code fd} is negative */
     public SourceFd(int fd) {
-        super(new FdHandle(fd, false), false);
+        SourceHandles.bind(this, new FdHandle(fd, false), false);
         this.fd = fd;
     }
 

@@ -4,6 +4,7 @@ import io.jmio.IoSource;
 import io.jmio.internal.DatagramIo;
 import io.jmio.sys.Scratch;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.Sockets;
 import io.jmio.net.Shutdown;
 import io.jmio.sys.Linux;
@@ -43,8 +44,11 @@ import java.util.Objects;
  * </ul>
  */
 public final class UnixDatagram extends IoSource implements AutoCloseable {
+    private final FdHandle handle;
+
     private UnixDatagram(FdHandle handle) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
     }
 
     /**
@@ -102,7 +106,7 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      * @throws java.net.ConnectException if no socket is bound there
      */
     public void connect(UnixSocketAddress address) throws IOException {
-        UnixSockets.connect(handle(), address);
+        UnixSockets.connect(handle, address);
     }
 
     /**
@@ -115,7 +119,7 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
     public int sendTo(ByteBuffer src, UnixSocketAddress target) throws IOException {
         UnixSockets.requireNamed(target, "send to");
         Objects.requireNonNull(src, "src");
-        return DatagramIo.send(handle(), src, target.encode(), "send to " + target, false);
+        return DatagramIo.send(handle, src, target.encode(), "send to " + target, false);
     }
 
     /** Sends one datagram to the socket at {@code path}; see {@link #sendTo(ByteBuffer, UnixSocketAddress)}. */
@@ -132,7 +136,7 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      */
     public int send(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        return DatagramIo.send(handle(), src, 0, "send", false);
+        return DatagramIo.send(handle, src, 0, "send", false);
     }
 
     /**
@@ -142,7 +146,7 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      */
     public UnixSocketAddress receiveFrom(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
-        if (DatagramIo.receive(handle(), dst, 0, true, "receive", false) == DatagramIo.WOULD_BLOCK) {
+        if (DatagramIo.receive(handle, dst, 0, true, "receive", false) == DatagramIo.WOULD_BLOCK) {
             return null;
         }
         return UnixSocketAddress.decode(Scratch.get().buffer.getInt(Scratch.ADDRESS_LENGTH));
@@ -155,17 +159,17 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      */
     public int receive(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
-        return DatagramIo.receive(handle(), dst, 0, false, "receive", false);
+        return DatagramIo.receive(handle, dst, 0, false, "receive", false);
     }
 
     /** Shuts down receiving, sending or both. */
     public void shutdown(Shutdown how) throws IOException {
-        UnixSockets.shutdown(handle(), how);
+        UnixSockets.shutdown(handle, how);
     }
 
     /** The address this socket is bound to, or unnamed. */
     public UnixSocketAddress localAddress() throws IOException {
-        return UnixSockets.localAddress(handle());
+        return UnixSockets.localAddress(handle);
     }
 
     /**
@@ -174,12 +178,12 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      * @throws java.net.SocketException "not connected (ENOTCONN)" if not connected
      */
     public UnixSocketAddress peerAddress() throws IOException {
-        return UnixSockets.peerAddress(handle());
+        return UnixSockets.peerAddress(handle);
     }
 
     /** Reads and clears the pending socket error ({@code SO_ERROR}): the exception it stands for, or null. */
     public IOException takeError() throws IOException {
-        return Sockets.takeError(handle());
+        return Sockets.takeError(handle);
     }
 
     /**
@@ -188,22 +192,22 @@ public final class UnixDatagram extends IoSource implements AutoCloseable {
      * @throws UnsupportedOperationException if the option does not apply to Unix sockets
      */
     public <T> UnixDatagram setOption(SocketOption<T> option, T value) throws IOException {
-        UnixSockets.setOption(handle(), option, value);
+        UnixSockets.setOption(handle, option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return UnixSockets.getOption(handle(), option);
+        return UnixSockets.getOption(handle, option);
     }
 
     /** Closes the socket (idempotent); a socket file it was bound to stays. */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "UnixDatagram(fd " + handle().fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
+        return "UnixDatagram(fd " + handle.fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
     }
 }

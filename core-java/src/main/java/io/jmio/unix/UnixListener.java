@@ -2,6 +2,7 @@ package io.jmio.unix;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.Sockets;
 import io.jmio.sys.Linux;
 import java.io.IOException;
@@ -35,8 +36,11 @@ public final class UnixListener extends IoSource implements AutoCloseable {
     /** Negative asks Linux for its maximum ({@code net.core.somaxconn}), as mio does. */
     private static final int BACKLOG = -1;
 
+    private final FdHandle handle;
+
     private UnixListener(FdHandle handle) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
     }
 
     /**
@@ -80,18 +84,18 @@ public final class UnixListener extends IoSource implements AutoCloseable {
      * @return the connected stream, or null if none is pending (wait for a readable event)
      */
     public UnixStream accept() throws IOException {
-        int fd = Sockets.accept(handle());
+        int fd = Sockets.accept(handle);
         return fd < 0 ? null : new UnixStream(new FdHandle(fd));
     }
 
     /** The address this listener is bound to. */
     public UnixSocketAddress localAddress() throws IOException {
-        return UnixSockets.localAddress(handle());
+        return UnixSockets.localAddress(handle);
     }
 
     /** Reads and clears the pending socket error ({@code SO_ERROR}): the exception it stands for, or null. */
     public IOException takeError() throws IOException {
-        return Sockets.takeError(handle());
+        return Sockets.takeError(handle);
     }
 
     /**
@@ -100,22 +104,22 @@ public final class UnixListener extends IoSource implements AutoCloseable {
      * @throws UnsupportedOperationException if the option does not apply to Unix sockets
      */
     public <T> UnixListener setOption(SocketOption<T> option, T value) throws IOException {
-        UnixSockets.setOption(handle(), option, value);
+        UnixSockets.setOption(handle, option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return UnixSockets.getOption(handle(), option);
+        return UnixSockets.getOption(handle, option);
     }
 
     /** Closes the socket (idempotent); the socket file stays. */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "UnixListener(fd " + handle().fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
+        return "UnixListener(fd " + handle.fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
     }
 }

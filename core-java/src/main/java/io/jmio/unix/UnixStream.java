@@ -2,6 +2,7 @@ package io.jmio.unix;
 
 import io.jmio.IoSource;
 import io.jmio.internal.FdHandle;
+import io.jmio.internal.SourceHandles;
 import io.jmio.internal.FdIo;
 import io.jmio.internal.Sockets;
 import io.jmio.net.Shutdown;
@@ -49,8 +50,11 @@ import java.nio.file.Path;
  */
 public final class UnixStream extends IoSource
         implements ByteChannel, ScatteringByteChannel, GatheringByteChannel, AutoCloseable {
+    private final FdHandle handle;
+
     UnixStream(FdHandle handle) {
-        super(handle, true);
+        this.handle = handle;
+        SourceHandles.bind(this, handle, true);
     }
 
     /**
@@ -97,12 +101,12 @@ public final class UnixStream extends IoSource
 
     /** Reads into {@code dst}: bytes read, 0 if it would block, -1 at end of stream. */
     public int read(ByteBuffer dst) throws IOException {
-        return FdIo.read(handle(), dst);
+        return FdIo.read(handle, dst);
     }
 
     /** Scattering read into all of {@code dsts}: bytes read, 0 if it would block, -1 at end of stream. */
     public long read(ByteBuffer[] dsts) throws IOException {
-        return FdIo.read(handle(), dsts, 0, dsts.length);
+        return FdIo.read(handle, dsts, 0, dsts.length);
     }
 
     /**
@@ -111,7 +115,7 @@ public final class UnixStream extends IoSource
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        return FdIo.read(handle(), dsts, offset, length);
+        return FdIo.read(handle, dsts, offset, length);
     }
 
     /**
@@ -121,17 +125,17 @@ public final class UnixStream extends IoSource
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public int read(byte[] dst, int offset, int length) throws IOException {
-        return FdIo.read(handle(), ByteBuffer.wrap(dst, offset, length));
+        return FdIo.read(handle, ByteBuffer.wrap(dst, offset, length));
     }
 
     /** Writes from {@code src}: bytes written, 0 if it would block. */
     public int write(ByteBuffer src) throws IOException {
-        return FdIo.write(handle(), src);
+        return FdIo.write(handle, src);
     }
 
     /** Gathering write from all of {@code srcs}: bytes written, 0 if it would block. */
     public long write(ByteBuffer[] srcs) throws IOException {
-        return FdIo.write(handle(), srcs, 0, srcs.length);
+        return FdIo.write(handle, srcs, 0, srcs.length);
     }
 
     /**
@@ -140,7 +144,7 @@ public final class UnixStream extends IoSource
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        return FdIo.write(handle(), srcs, offset, length);
+        return FdIo.write(handle, srcs, offset, length);
     }
 
     /**
@@ -149,7 +153,7 @@ public final class UnixStream extends IoSource
      * @throws IndexOutOfBoundsException if the range does not fit the array
      */
     public int write(byte[] src, int offset, int length) throws IOException {
-        return FdIo.write(handle(), ByteBuffer.wrap(src, offset, length));
+        return FdIo.write(handle, ByteBuffer.wrap(src, offset, length));
     }
 
     /**
@@ -176,7 +180,7 @@ public final class UnixStream extends IoSource
      * @throws java.nio.channels.ClosedChannelException if this stream or one of the sources is closed
      */
     public int sendWithFds(ByteBuffer src, IoSource... sources) throws IOException {
-        return FdPassing.send(handle(), src, sources);
+        return FdPassing.send(handle, src, sources);
     }
 
     /**
@@ -191,7 +195,7 @@ public final class UnixStream extends IoSource
      *     or more than 64 entries
      */
     public int sendWithFds(ByteBuffer src, int[] fds) throws IOException {
-        return FdPassing.send(handle(), src, fds);
+        return FdPassing.send(handle, src, fds);
     }
 
     /**
@@ -215,27 +219,27 @@ public final class UnixStream extends IoSource
      *     empty or longer than 64
      */
     public int receiveWithFds(ByteBuffer dst, int[] fds) throws IOException {
-        return FdPassing.receive(handle(), dst, fds);
+        return FdPassing.receive(handle, dst, fds);
     }
 
     /** Shuts down reading, writing or both; the peer sees end of stream after a write shutdown. */
     public void shutdown(Shutdown how) throws IOException {
-        UnixSockets.shutdown(handle(), how);
+        UnixSockets.shutdown(handle, how);
     }
 
     /** This end's address: unnamed for a connecting client or a pair, the path for an accepted stream. */
     public UnixSocketAddress localAddress() throws IOException {
-        return UnixSockets.localAddress(handle());
+        return UnixSockets.localAddress(handle);
     }
 
     /** The peer's address: the listener's path or name for a client; usually unnamed for an accepted stream. */
     public UnixSocketAddress peerAddress() throws IOException {
-        return UnixSockets.peerAddress(handle());
+        return UnixSockets.peerAddress(handle);
     }
 
     /** Reads and clears the pending socket error ({@code SO_ERROR}): the exception it stands for, or null. */
     public IOException takeError() throws IOException {
-        return Sockets.takeError(handle());
+        return Sockets.takeError(handle);
     }
 
     /**
@@ -244,22 +248,22 @@ public final class UnixStream extends IoSource
      * @throws UnsupportedOperationException if the option does not apply to Unix sockets
      */
     public <T> UnixStream setOption(SocketOption<T> option, T value) throws IOException {
-        UnixSockets.setOption(handle(), option, value);
+        UnixSockets.setOption(handle, option, value);
         return this;
     }
 
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return UnixSockets.getOption(handle(), option);
+        return UnixSockets.getOption(handle, option);
     }
 
     /** Closes the stream; idempotent. */
     @Override
     public void close() {
-        handle().close();
+        handle.close();
     }
 
     @Override
     public String toString() {
-        return "UnixStream(fd " + handle().fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
+        return "UnixStream(fd " + handle.fdForDiagnostics() + (isOpen() ? ")" : ", closed)");
     }
 }

@@ -7,6 +7,7 @@ import io.jmio.Poll
 import io.jmio.Registry
 import io.jmio.Source
 import io.jmio.internal.FdHandle
+import io.jmio.internal.SourceHandles
 import io.jmio.unix.SourceFd
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -27,10 +28,14 @@ import java.util.concurrent.atomic.AtomicReference
 import kotlin.concurrent.thread
 
 /** An eventfd behind jmio's own fd-owning source base, which tracks its registration like a socket. */
-class TrackedEventFd(initialValue: Int = 0) :
-    IoSource(FdHandle(TestLibC.C.eventfd(initialValue, TestLibC.O_NONBLOCK or TestLibC.O_CLOEXEC)), true),
-    AutoCloseable {
-    override fun close() = handle().close()
+class TrackedEventFd(initialValue: Int = 0) : IoSource(), AutoCloseable {
+    private val handle = FdHandle(TestLibC.C.eventfd(initialValue, TestLibC.O_NONBLOCK or TestLibC.O_CLOEXEC))
+
+    init {
+        SourceHandles.bind(this, handle, true)
+    }
+
+    override fun close() = handle.close()
 }
 
 /** A custom source that records the calls the registry routes to it, or fails each one. */
@@ -50,6 +55,23 @@ class RecordingSource(private val fail: Boolean = false) : Source {
 class RegistryTest : FunSpec({
     timeout = 120_000L
     blockingTest = true
+
+    test("an IoSource subclass from outside jmio has no fd: the registry refuses it, nothing is opened") {
+        val foreign = object : IoSource() {}
+        foreign.isOpen shouldBe false
+        Poll.open().use { poll ->
+            shouldThrow<IllegalArgumentException> {
+                poll.registry().register(foreign, 1, Interest.READABLE)
+            }.message shouldContain "implement Source instead"
+            shouldThrow<IllegalArgumentException> { foreign.rawFd() }
+        }
+    }
+
+    test("a source binds its fd once") {
+        TrackedEventFd().use { source ->
+            shouldThrow<IllegalStateException> { SourceHandles.bind(source, FdHandle(0, false), true) }
+        }
+    }
 
     test("reregister replaces both token and interest") {
         Poll.open().use { poll ->

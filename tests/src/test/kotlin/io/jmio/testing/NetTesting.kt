@@ -6,7 +6,7 @@ import io.jmio.IoSource
 import io.jmio.Poll
 import io.jmio.core.ProcFds
 import io.jmio.core.TestLibC
-import io.jmio.internal.FdHandle
+import io.jmio.internal.SourceHandles
 import io.jmio.net.TcpListener
 import io.jmio.net.TcpStream
 import io.jmio.net.UdpSocket
@@ -122,12 +122,8 @@ fun directOf(bytes: ByteArray): ByteBuffer = ByteBuffer.allocateDirect(bytes.siz
 /** The bytes before the position (what a read stored), leaving the buffer as it was. */
 fun ByteBuffer.writtenBytes(): ByteArray = ByteArray(position()).also { (duplicate().flip() as ByteBuffer).get(it) }
 
-/** The fd number behind a jmio source, read through the protected handle() accessor: tests only. */
-fun IoSource.fd(): Int {
-    val accessor = IoSource::class.java.getDeclaredMethod("handle")
-    accessor.isAccessible = true
-    return (accessor.invoke(this) as FdHandle).fdForDiagnostics()
-}
+/** The fd number behind a jmio source, even once closed (for checks that it was released): tests only. */
+fun IoSource.fd(): Int = SourceHandles.of(this).fdForDiagnostics()
 
 /** Asserts that the source's fd is non-blocking and close-on-exec, as /proc/self/fdinfo reports it. */
 fun IoSource.shouldBeNonBlockingAndCloseOnExec() {
