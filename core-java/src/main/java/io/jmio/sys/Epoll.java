@@ -80,6 +80,15 @@ public final class Epoll {
         return (flags & EPOLLPRI) != 0;
     }
 
+    /**
+     * Whether, after an event with these flags, a short read proves the socket empty: not after a
+     * hang-up or error (end of stream may follow the data with no new edge) nor urgent data (a
+     * read stops at the mark with more queued behind it).
+     */
+    public static boolean shortReadDrains(int flags) {
+        return (flags & (EPOLLHUP | EPOLLRDHUP | EPOLLERR | EPOLLPRI)) == 0;
+    }
+
     /** The raw flags by name, e.g. {@code "EPOLLIN | EPOLLRDHUP"}, for debugging output. */
     public static String describe(int flags) {
         StringBuilder out = new StringBuilder();

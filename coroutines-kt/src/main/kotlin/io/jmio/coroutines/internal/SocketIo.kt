@@ -41,7 +41,7 @@ internal class SocketIo(
         // asked for Interest.PRIORITY) stops a read short at its mark with more queued behind it:
         // from then on a short read proves nothing, as after a hang-up. Sticky, never cleared, so
         // no urgent byte can arrive between a clear and the read that would have needed it.
-        if (event.isReadClosed || event.isError || event.isPriority) read.hungUp = true
+        if (!event.shortReadDrains()) read.hungUp = true
         if (event.isReadable || event.isReadClosed || event.isError) read.onReady()
         if (event.isWritable || event.isWriteClosed || event.isError) write.onReady()
     }

@@ -158,7 +158,7 @@ public final class CoreEchoServer implements AutoCloseable {
                     waitForWritable(connection, slot);
                     return;
                 }
-                if (n < BUFFER_SIZE && !event.isReadClosed() && !event.isError() && !event.isPriority()) {
+                if (n < BUFFER_SIZE && event.shortReadDrains()) {
                     break; // emptied: the next byte or FIN brings a new event
                 }
             }

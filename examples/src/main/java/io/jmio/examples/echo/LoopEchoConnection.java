@@ -1,6 +1,7 @@
 package io.jmio.examples.echo;
 
 import io.jmio.Event;
+import io.jmio.Interest;
 import io.jmio.ReadyHandler;
 import io.jmio.Registration;
 import io.jmio.net.TcpStream;
@@ -15,6 +16,8 @@ import java.util.Set;
  * connection reads nothing meanwhile, so a slow peer costs one buffer, never a growing queue.
  */
 final class LoopEchoConnection implements ReadyHandler {
+    /** PRIORITY too: its events say a short read may have stopped at the urgent mark. */
+    static final Interest INTERESTS = Interest.READABLE.add(Interest.WRITABLE).add(Interest.PRIORITY);
     private static final int BUFFER_SIZE = 16 * 1024;
 
     private final TcpStream stream;
@@ -32,7 +35,7 @@ final class LoopEchoConnection implements ReadyHandler {
     public void ready(Registration registration, Event event) throws IOException {
         boolean alive;
         try {
-            alive = echo();
+            alive = echo(event);
         } catch (IOException reset) {
             alive = false; // the peer reset or vanished: nothing worth reporting
         }
@@ -46,8 +49,13 @@ final class LoopEchoConnection implements ReadyHandler {
         }
     }
 
-    /** Echoes until the socket would block; false once the peer has closed its side. */
-    private boolean echo() throws IOException {
+    /**
+     * Echoes until the socket would block, or a short read proved it empty (see
+     * {@link Event#shortReadDrains()}); false once the peer has closed its side.
+     */
+    private boolean echo(Event event) throws IOException {
+        // Only this call's own read can prove the socket empty: bytes may have come since an earlier one.
+        boolean drained = false;
         for (;;) {
             if (pending) {
                 stream.write(buffer);
@@ -56,13 +64,18 @@ final class LoopEchoConnection implements ReadyHandler {
                 }
                 buffer.clear();
                 pending = false;
+                if (drained) {
+                    return true;
+                }
             }
+            int room = buffer.remaining();
             int n = stream.read(buffer);
             if (n <= 0) {
                 return n == 0; // 0: drained, wait for the next readable event; -1: end of stream
             }
             buffer.flip();
             pending = true;
+            drained = n < room && event.shortReadDrains();
         }
     }
 }

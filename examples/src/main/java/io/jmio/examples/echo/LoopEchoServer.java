@@ -23,9 +23,9 @@ import java.util.Set;
  * From the command line: {@code java -cp jmio-examples.jar io.jmio.examples.echo.LoopEchoServer
  * [PORT]} serves 127.0.0.1:PORT (default 7000) until the process is stopped.
  *
- * <p>Each connection is registered once for readable and writable readiness (edge-triggered, so a
- * writable event only comes when a full send buffer drains) and echoes through its own direct
- * buffer; after the accept, serving a connection allocates nothing.
+ * <p>Each connection is registered once for readable, writable and priority readiness
+ * (edge-triggered, so a writable event only comes when a full send buffer drains) and echoes
+ * through its own direct buffer; after the accept, serving a connection allocates nothing.
  */
 public final class LoopEchoServer implements AutoCloseable {
     private final EventLoop loop;
@@ -109,7 +109,7 @@ public final class LoopEchoServer implements AutoCloseable {
         while ((stream = listener.accept()) != null) {
             try {
                 stream.setNoDelay(true);
-                loop.register(stream, Interest.READABLE.add(Interest.WRITABLE), new LoopEchoConnection(stream, connections));
+                loop.register(stream, LoopEchoConnection.INTERESTS, new LoopEchoConnection(stream, connections));
                 connections.add(stream);
             } catch (IOException e) {
                 stream.close();
