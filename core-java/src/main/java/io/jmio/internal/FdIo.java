@@ -103,6 +103,49 @@ public final class FdIo {
     }
 
     /**
+     * One non-blocking {@code splice} of up to {@code length} bytes from {@code from} to {@code to},
+     * one of which is a pipe: bytes moved, 0 if it would block, -1 at the source's end of stream,
+     * {@code -ENOSYS}-style {@link #SPLICE_UNSUPPORTED} where the backend or the fds cannot splice.
+     * Critical (FFM) only if both fds are jmio's own non-blocking ones.
+     */
+    public static long splice(FdHandle from, FdHandle to, long length) throws IOException {
+        int in = from.acquire();
+        try {
+            int out = to.acquire();
+            try {
+                Syscalls sys = from.sys();
+                if (to.sys() != sys) {
+                    sys = sys.forForeignFds();
+                }
+                long n;
+                do {
+                    n = sys.splice(in, 0, out, 0, length, Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK);
+                } while (n == -Errno.EINTR);
+                if (n == -Errno.ENOSYS || n == -Errno.EINVAL) {
+                    return SPLICE_UNSUPPORTED;
+                }
+                if (n > 0) {
+                    return n;
+                }
+                if (n == 0) {
+                    return -1;
+                }
+                if (n == -Errno.EAGAIN) {
+                    return 0;
+                }
+                throw Errno.exception("splice", (int) -n);
+            } finally {
+                to.release();
+            }
+        } finally {
+            from.release();
+        }
+    }
+
+    /** What {@link #splice} returns where splicing is impossible: callers copy instead. */
+    public static final long SPLICE_UNSUPPORTED = Long.MIN_VALUE;
+
+    /**
      * The address of {@code buffer}'s index 0 if the kernel may use its memory as it is, or 0 if a
      * call must copy it: a heap buffer, or a view of a closeable arena ({@link BufferScopes}).
      * Uncached; a fd's usual buffers go through its {@link FdHandle}'s caches instead.

@@ -98,6 +98,11 @@ public final class TcpStream extends IoSource
         return TcpSocket.forAddress(address).connect(address);
     }
 
+    /** For {@link Splicer}, which hands this fd to the kernel itself. */
+    FdHandle fdHandle() {
+        return handle;
+    }
+
     /** Reads into {@code dst} from its position: bytes read, 0 if it would block, -1 at end of stream. */
     @Override
     public int read(ByteBuffer dst) throws IOException {

@@ -154,4 +154,9 @@ final class JnaSyscalls extends Syscalls {
     public long sendmsg(int fd, long msghdr, int flags) {
         return check(LibC.sendmsg(fd, msghdr, flags));
     }
+
+    @Override
+    public long splice(int fdIn, long offIn, int fdOut, long offOut, long length, int flags) {
+        return check(LibC.splice(fdIn, offIn, fdOut, offOut, length, flags));
+    }
 }

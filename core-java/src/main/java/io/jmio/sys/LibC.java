@@ -77,4 +77,6 @@ final class LibC {
     static native long recvmsg(int fd, long msg, int flags);
 
     static native long sendmsg(int fd, long msg, int flags);
+
+    static native long splice(int fdIn, long offIn, int fdOut, long offOut, long len, int flags);
 }

@@ -32,6 +32,12 @@ public final class Linux {
     /** {@code F_LINUX_SPECIFIC_BASE + 8}: succeeds on pipes and FIFOs only (EBADF otherwise). */
     public static final int F_GETPIPE_SZ = 1032;
     public static final int F_SETFL = 4;
+    /** {@code F_LINUX_SPECIFIC_BASE + 7}: resizes a pipe; the result is its new capacity. */
+    public static final int F_SETPIPE_SZ = 1031;
+
+    // splice
+    public static final int SPLICE_F_MOVE = 1;
+    public static final int SPLICE_F_NONBLOCK = 2;
     public static final int FD_CLOEXEC = 1;
     public static final int O_ACCMODE = 3;
     public static final int O_RDONLY = 0;

@@ -105,4 +105,11 @@ public abstract class Syscalls {
     public abstract long recvmsg(int fd, long msghdr, int flags);
 
     public abstract long sendmsg(int fd, long msghdr, int flags);
+
+    /**
+     * {@code splice} between a pipe and another fd; {@code offIn}/{@code offOut} are raw
+     * {@code loff_t*} (0 for none, as for pipes and sockets). A backend without it returns
+     * {@code -ENOSYS}, and callers fall back to copying.
+     */
+    public abstract long splice(int fdIn, long offIn, int fdOut, long offOut, long length, int flags);
 }

@@ -24,7 +24,7 @@ import java.util.Arrays;
  * <p>Calls that return at once are linked {@link Linker.Option#critical critical}: no thread-state
  * transition, which is most of FFM's per-call cost. That is only safe for calls that never block,
  * because a critical call holds off safepoints (so the GC, and every thread that reaches one) until
- * it returns. So the critical reads, writes, sends, receives and {@code accept4} are used only on
+ * it returns. So the critical reads, writes, sends, receives, splices and {@code accept4} are used only on
  * fds jmio opened non-blocking itself ({@code SOCK_NONBLOCK}, {@code pipe2(O_NONBLOCK)}) and has
  * not passed to another process: {@code O_NONBLOCK} belongs to the open file description, which
  * every process holding it can change, so an adopted fd, and a source once sent with
@@ -94,6 +94,11 @@ final class FfmLibC {
     static final MethodHandle RECVMSG_MAY_BLOCK = link("recvmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     static final MethodHandle SENDMSG = link("sendmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL);
     static final MethodHandle SENDMSG_MAY_BLOCK = link("sendmsg", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+
+    static final MethodHandle SPLICE =
+            link("splice", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CRITICAL);
+    static final MethodHandle SPLICE_MAY_BLOCK =
+            link("splice", of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
 
     /** Forces the links above, so a platform that cannot make them fails at backend selection. */
     static void linkAll() {}

@@ -384,4 +384,17 @@ final class FfmSyscalls extends Syscalls {
             throw rethrow(t);
         }
     }
+
+    @Override
+    public long splice(int fdIn, long offIn, int fdOut, long offOut, long length, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            long result = critical
+                    ? (long) FfmLibC.SPLICE.invokeExact(state, fdIn, offIn, fdOut, offOut, length, flags)
+                    : (long) FfmLibC.SPLICE_MAY_BLOCK.invokeExact(state, fdIn, offIn, fdOut, offOut, length, flags);
+            return check(result, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }

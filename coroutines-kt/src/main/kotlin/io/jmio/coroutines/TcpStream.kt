@@ -6,6 +6,7 @@ import io.jmio.coroutines.internal.interleaveFamilies
 import io.jmio.coroutines.internal.raceConnects
 import io.jmio.coroutines.internal.withConnectTimeout
 import io.jmio.net.Shutdown
+import io.jmio.net.Splicer
 import java.net.InetSocketAddress
 import java.net.UnknownHostException
 import java.nio.ByteBuffer
@@ -104,6 +105,43 @@ public class TcpStream internal constructor(
     /** Suspends until the stream reports writable (or closed); does not write. */
     public suspend fun awaitWritable(): Unit = stream.awaitWritable()
 
+    /**
+     * Copies everything this stream receives to [sink] until this stream's end, then shuts down
+     * [sink]'s output, so a half-close passes through; returns the bytes copied. A proxy runs one
+     * copy per direction:
+     *
+     * ```kotlin
+     * coroutineScope {
+     *     launch { client.copyTo(upstream) }
+     *     upstream.copyTo(client)
+     * }
+     * ```
+     *
+     * With [zeroCopy] the bytes move through a kernel pipe (`splice(2)`, see [Splicer]) and never
+     * enter the JVM; without it, or where the backend cannot splice, through one 64 KiB direct
+     * buffer. Either way at most one pipe or buffer of bytes is in flight: a slow [sink] slows this
+     * stream's sender down through TCP flow control. It is this stream's reader and [sink]'s
+     * writer while it runs, and it reads the socket itself: bytes a [StreamReader] holds already
+     * are not copied. [readTimeout] applies to each wait for data.
+     *
+     * **Cancellation:** the copy stops at its next suspension and closes its pipe; bytes taken
+     * from this stream and not yet given to [sink] (at most one pipe's worth) are lost, and both
+     * streams stay open (they are the caller's).
+     */
+    public suspend fun copyTo(sink: TcpStream, zeroCopy: Boolean = true): Long {
+        var copied = 0L
+        (if (zeroCopy) Splicer.open() else Splicer.openCopying(COPY_BUFFER_SIZE)).use { splicer ->
+            while (true) {
+                val n = stream.receive(splicer, socket)
+                if (n < 0) break
+                sink.stream.send(splicer, sink.socket)
+                copied += n
+            }
+        }
+        sink.shutdown(Shutdown.WRITE)
+        return copied
+    }
+
     /** Closes one or both halves; `shutdown(Shutdown.WRITE)` sends end of stream and keeps reading. */
     public fun shutdown(how: Shutdown) {
         socket.shutdown(how)
@@ -198,6 +236,9 @@ public class TcpStream internal constructor(
                 raceConnects(name, targets, attemptDelay) { adopt(CoreTcpStream.connect(it), noDelay) }
             }
         }
+
+        /** [copyTo]'s buffer where it copies: one pipe's worth, as Linux sizes pipes by default. */
+        private const val COPY_BUFFER_SIZE = 64 * 1024
 
         /** RFC 8305's recommended "Connection Attempt Delay". */
         public val DEFAULT_ATTEMPT_DELAY: Duration = 250.milliseconds

@@ -48,9 +48,11 @@ final class Examples {
                             new ChatRoom(options.integer("backlog"))))),
             new Example("proxy", "TCP proxy to --upstream, with half-close, backpressure and byte counts",
                     List.of(host(), port(7002), threads(), requiredHostPort("upstream", "where to forward connections"),
-                            integer("connect-timeout", "MS", "upstream connect timeout", 5_000, 1, 3_600_000)),
+                            integer("connect-timeout", "MS", "upstream connect timeout", 5_000, 1, 3_600_000),
+                            choice("forward", "how bytes move: splice (kernel pipes, zero-copy) or copy (a buffer)",
+                                    "splice", "copy")),
                     options -> Serve.untilSignalled(new TcpProxy(options.hostPort("upstream"),
-                            options.longValue("connect-timeout"), 64 * 1024, System.err)
+                            options.longValue("connect-timeout"), options.string("forward").equals("splice"), System.err)
                             .start(options.address(), options.threads()))),
             new Example("http", "HTTP/1.1 server: GET / answers Hello, World!",
                     List.of(host(), port(8080), threads(), choice("api", "which API it is written with", "coroutines", "core"),

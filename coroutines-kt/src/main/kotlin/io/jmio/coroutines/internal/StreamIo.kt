@@ -3,6 +3,7 @@ package io.jmio.coroutines.internal
 import io.jmio.Interest
 import io.jmio.IoSource
 import io.jmio.coroutines.EventLoopDispatcher
+import io.jmio.net.Splicer
 import java.io.EOFException
 import java.nio.ByteBuffer
 import java.nio.channels.GatheringByteChannel
@@ -10,6 +11,7 @@ import java.nio.channels.ScatteringByteChannel
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.nanoseconds
 import kotlinx.coroutines.yield
+import io.jmio.net.TcpStream as CoreTcpStream
 
 /**
  * The suspending read and write paths every byte-stream type shares (TCP and Unix streams, pipe
@@ -121,6 +123,30 @@ internal class StreamIo(
 
     suspend fun writeFully(srcs: Array<ByteBuffer>) {
         while (srcs.any { it.hasRemaining() }) write(srcs)
+    }
+
+    /**
+     * Moves what [socket] (this stream's own) has into [splicer], suspending until it has
+     * something: the bytes taken, or -1 at end of stream. See [Splicer.receive].
+     */
+    suspend fun receive(splicer: Splicer, socket: CoreTcpStream): Long {
+        while (true) {
+            if (!dispatcher.spendIoBudget()) yield()
+            io.read.clearReady()
+            io.read.emptied = false // bytes taken here are not a read's: they prove nothing
+            val n = splicer.receive(socket)
+            if (n != 0L) return n
+            io.read.awaitReady()
+        }
+    }
+
+    /** Gives [socket] (this stream's own) everything pending in [splicer], suspending while it is full. */
+    suspend fun send(splicer: Splicer, socket: CoreTcpStream) {
+        while (splicer.pending() > 0) {
+            if (!dispatcher.spendIoBudget()) yield()
+            io.write.clearReady()
+            if (splicer.send(socket) == 0L) io.write.awaitReady()
+        }
     }
 
     /** Applies to reads and [awaitReadable]; see [IoDirection.timeoutNanos] and [io.jmio.coroutines.TcpStream.readTimeout]. */

@@ -2,34 +2,32 @@ package io.jmio.examples.proxy
 
 import io.jmio.coroutines.TcpStream
 import io.jmio.examples.server.CoroutineServer
-import io.jmio.examples.server.FairShare
 import io.jmio.examples.server.Serve
-import io.jmio.net.Shutdown
 import java.io.IOException
 import java.io.PrintStream
 import java.net.InetSocketAddress
-import java.nio.ByteBuffer
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
-import kotlinx.coroutines.yield
 
 /**
  * A TCP proxy on coroutines: each client connection gets its own connection to [upstream] and two
- * pumps, one per direction.
+ * copies, one per direction ([TcpStream.copyTo]).
  *
  * - The upstream connect has a timeout; a client whose upstream cannot be reached is closed.
  * - Half-close passes through: when one side finishes sending (EOF), the proxy shuts down the
  *   other side's output and keeps the opposite direction flowing until it ends too.
- * - Each pump has one fixed buffer and writes all of it before reading again, so a slow reader
- *   slows the sender down through TCP flow control: memory never grows with the transfer.
+ * - With [zeroCopy] bytes move between the sockets through kernel pipes (`splice(2)`) and never
+ *   enter the JVM; otherwise through one 64 KiB buffer per direction. Either way at most one pipe
+ *   or buffer per direction is in flight, so a slow reader slows the sender down through TCP flow
+ *   control: memory never grows with the transfer.
  * - When a connection ends, one line with both byte counts goes to [log].
  */
 class TcpProxy(
     private val upstream: InetSocketAddress,
     private val connectTimeoutMillis: Long = 5_000,
-    private val bufferSize: Int = 64 * 1024,
+    private val zeroCopy: Boolean = true,
     private val log: PrintStream = System.err,
 ) {
     fun start(address: InetSocketAddress, threads: Int): CoroutineServer =
@@ -47,15 +45,15 @@ class TcpProxy(
             log.println("proxy $from: upstream ${Serve.format(upstream)}: ${e.message}")
             return
         }
-        val up = Pump(bufferSize)
-        val down = Pump(bufferSize)
+        var up = "?"
+        var down = "?"
         val started = System.nanoTime()
         var outcome = "closed"
         try {
             server.use {
                 coroutineScope {
-                    launch { up.run(client, server) }
-                    down.run(server, client)
+                    launch { up = client.copyTo(server, zeroCopy).toString() }
+                    down = server.copyTo(client, zeroCopy).toString()
                 }
             }
         } catch (e: IOException) {
@@ -64,32 +62,7 @@ class TcpProxy(
         } finally {
             val millis = (System.nanoTime() - started) / 1_000_000
             log.println("proxy $from <-> ${Serve.format(upstream)} $outcome after $millis ms: " +
-                "${up.bytes} bytes up, ${down.bytes} bytes down")
-        }
-    }
-
-    /** Copies one direction through one buffer, and passes the end of stream on as a half-close. */
-    private class Pump(bufferSize: Int) {
-        private val buffer: ByteBuffer = ByteBuffer.allocateDirect(bufferSize)
-
-        /** Read by the log line once both pumps (coroutines on the same loop) are done. */
-        var bytes = 0L
-            private set
-
-        suspend fun run(source: TcpStream, sink: TcpStream) {
-            val fairShare = FairShare()
-            while (true) {
-                buffer.clear()
-                val n = source.read(buffer)
-                if (n < 0) {
-                    sink.shutdown(Shutdown.WRITE)
-                    return
-                }
-                buffer.flip()
-                sink.writeFully(buffer)
-                bytes += n
-                if (fairShare.shouldYield(n, buffer.capacity())) yield()
-            }
+                "$up bytes up, $down bytes down")
         }
     }
 }
