@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * The examples' side-by-side comparison in one command (benchmarks/run-examples.sh runs it): the kv
  * example against redis-server under redis-benchmark, the http example against Netty under wrk, and
- * wrk through the proxy example against wrk direct. Round after round each contender starts pinned to
+ * wrk through the proxy example against haproxy (small requests, and 1 MiB responses). Round after round each contender starts pinned to
  * one CPU, every workload warms it up and then measures it from the other CPU while its CPU time is
  * sampled, and it stops. Prints a markdown report and writes it with a CSV of every round to
  * {@code --out}, plus README.md's block in the default mode. See {@link Options#USAGE}.
@@ -44,7 +44,8 @@ public final class ExamplesHarness {
     private int run() throws IOException, InterruptedException {
         List<String> tools = new ArrayList<>(List.of("taskset"));
         if (options.suites.contains("kv")) tools.addAll(List.of("redis-server", "redis-benchmark"));
-        if (options.suites.contains("http") || options.suites.contains("proxy")) tools.add("wrk");
+        if (options.suites.stream().anyMatch(suite -> !suite.equals("kv"))) tools.add("wrk");
+        if (options.suites.stream().anyMatch(suite -> suite.startsWith("proxy"))) tools.add("haproxy");
         for (String tool : tools) {
             if (!Shell.onPath(tool)) throw new IllegalStateException(tool + " is not on the PATH; the harness needs it");
         }

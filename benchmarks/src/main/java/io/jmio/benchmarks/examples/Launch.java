@@ -28,6 +28,23 @@ record Launch(String mainClass, List<String> args, Pattern readyLine) {
                 Pattern.compile("Ready to accept connections"));
     }
 
+    /**
+     * haproxy as proxy users run it: {@code mode tcp}, one thread, Debian's defaults otherwise (no
+     * splicing). A shell writes its configuration from the {@code --upstream} and {@code --port} the
+     * harness appends, prints the ready line once the port accepts, and execs haproxy, so the
+     * process the harness samples for CPU is haproxy itself.
+     */
+    static Launch haproxy() {
+        String script = String.join("\n",
+                "while [ $# -gt 0 ]; do case $1 in --upstream) up=$2; shift 2;; --port) port=$2; shift 2;; *) shift;; esac; done",
+                "cfg=$(mktemp --suffix=.cfg)",
+                "printf '%s\\n' global '  nbthread 1' '  maxconn 4096' defaults '  mode tcp' '  timeout connect 5s' \\",
+                "  '  timeout client 60s' '  timeout server 60s' 'listen proxy' \"  bind 127.0.0.1:$port\" \"  server up $up\" > \"$cfg\"",
+                "(until (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do sleep 0.05; done; rm -f \"$cfg\"; echo \"haproxy listening on 127.0.0.1:$port\") &",
+                "exec haproxy -db -f \"$cfg\"");
+        return new Launch(null, List.of("bash", "-c", script, "haproxy"), LISTENING);
+    }
+
     boolean isJvm() {
         return mainClass != null;
     }

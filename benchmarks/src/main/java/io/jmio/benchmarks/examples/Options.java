@@ -11,7 +11,7 @@ import java.util.List;
  * The harness's command line. A mode sets the defaults; any other option overrides them.
  *
  * <pre>
- *   (default)  kv, http and proxy suites, 3 rounds, 2 s warm-up + 3 s window per test; writes the README block
+ *   (default)  kv, http, proxy and proxy-bulk suites, 3 rounds, 2 s warm-up + 3 s window per test; writes the README block
  *   --quick    the same suites and tests, 1 round, 1 s + 1.5 s (wrk: 2 s)            (a rough look, under 2 min)
  *   --smoke    kv (GET, with and without -P 16) and proxy, 1 round, 0.5 s + 1 s       (does it run at all)
  * </pre>
@@ -19,7 +19,7 @@ import java.util.List;
 final class Options {
     static final String USAGE = String.join("\n",
             "usage: run-examples.sh [--quick | --smoke] [options]",
-            "  --suites kv,http,proxy   comparisons to run (default: all three)",
+            "  --suites kv,http,...     comparisons to run: kv, http, proxy, proxy-bulk (default: all four)",
             "  --kv-tests set,get,...   redis-benchmark tests (default: ping_inline,ping_mbulk,set,get,incr)",
             "  --pipelines 1,16         redis-benchmark -P values, each test runs with every one (default 1,16)",
             "  --connections N          client connections, redis-benchmark -c and wrk -c (default 50)",
@@ -32,7 +32,7 @@ final class Options {
             "  --server-cpu N           CPU every server is pinned to (default 0)",
             "  --client-cpu N           CPU the clients and the harness are pinned to (default 1)");
 
-    static final List<String> ALL_SUITES = List.of("kv", "http", "proxy");
+    static final List<String> ALL_SUITES = List.of("kv", "http", "proxy", "proxy-bulk");
 
     String mode = "default";
     List<String> suites = ALL_SUITES;

@@ -116,9 +116,10 @@ record Report(Options options, Machine machine, List<Suite> suites, Results resu
                         percent(Format.median(all)), percent(spreads.stream().mapToDouble(Double::doubleValue).max().orElseThrow()));
         return String.format(Locale.ROOT, "Loopback TCP, one serving thread per server, every server pinned to CPU %1$d: "
                 + "redis-server with `--save '' --appendonly no --io-threads 1`, the jmio examples and Netty with "
-                + "`--threads 1`. The proxy suite pins the proxy example and the http example behind it both to CPU %1$d, so "
-                + "proxied and direct serve from the same one CPU and the ratio is the whole cost of the extra hop; its CPU "
-                + "per request counts both processes. The clients and this harness run pinned to CPU %2$d: "
+                + "`--threads 1`. The proxy suites pin each proxy (haproxy 2.6 in `mode tcp` with `nbthread 1` and no splicing, "
+                + "as Debian configures it otherwise; the jmio proxy example) and the server behind it (the http example; for "
+                + "proxy-bulk, Netty's hello server answering with 1 MiB) both to CPU %1$d, so proxied and direct serve from "
+                + "the same one CPU; CPU per request counts both processes. The clients and this harness run pinned to CPU %2$d: "
                 + "`redis-benchmark -c %3$d -t TEST [-P N] --csv` (its warm-up repeats runs for %4$s s, each sized from the "
                 + "last rate; the measured run gets the request count that rate needs for %5$s s; any error reply fails the "
                 + "test) and `wrk -t1 -c%3$d --latency` on GET / (%4$s s warm-up, %5$s s window rounded up to whole seconds; "

@@ -18,6 +18,7 @@ final class Suites {
                 case "kv" -> kv(options, client);
                 case "http" -> http(options, client);
                 case "proxy" -> proxy(options, client);
+                case "proxy-bulk" -> proxyBulk(options, client);
                 default -> throw new IllegalArgumentException("unknown suite " + id);
             });
         }
@@ -45,13 +46,29 @@ final class Suites {
                 List.of(new Wrk(client, options.connections)), 1.0);
     }
 
-    /** wrk through the proxy example to the http example, against wrk to the http example directly. */
+    /**
+     * wrk through the proxy example (splicing, and copying through a buffer) to the http example,
+     * against the same through haproxy (the reference, target 1.0x) and wrk to the http example directly.
+     */
     private static Suite proxy(Options options, PinnedClient client) {
-        Launch http = example("http", "--api", "coroutines");
-        return new Suite("proxy", "proxy example in front of the http example (wrk)", List.of(
-                Contender.of("direct", "http --api coroutines, direct (reference)", http),
-                new Contender("proxied", "the same through proxy", example("proxy"), http)),
-                List.of(new Wrk(client, options.connections)), Double.NaN);
+        return proxies("proxy", "proxy example vs haproxy, small requests: GET / to the http example (wrk)",
+                example("http", "--api", "coroutines"), options, client);
+    }
+
+    /** The same proxies moving 1 MiB responses from Netty's hello server: bulk transfer. */
+    private static Suite proxyBulk(Options options, PinnedClient client) {
+        return proxies("proxy-bulk", "proxy example vs haproxy, bulk: 1 MiB responses from Netty (wrk)",
+                Launch.jvm("io.jmio.benchmarks.http.NettyHttpHello", "--threads", "1", "--body-bytes", String.valueOf(1 << 20)),
+                options, client);
+    }
+
+    private static Suite proxies(String id, String title, Launch upstream, Options options, PinnedClient client) {
+        return new Suite(id, title, List.of(
+                new Contender("haproxy", "haproxy, mode tcp, 1 thread (reference)", Launch.haproxy(), upstream),
+                new Contender("proxied", "jmio proxy (splice)", example("proxy"), upstream),
+                new Contender("proxied-copy", "jmio proxy --forward copy", example("proxy", "--forward", "copy"), upstream),
+                Contender.of("direct", "no proxy: wrk to the server directly", upstream)),
+                List.of(new Wrk(client, options.connections)), 1.0);
     }
 
     private static Launch example(String name, String... args) {

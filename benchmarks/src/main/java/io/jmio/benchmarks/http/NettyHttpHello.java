@@ -41,19 +41,20 @@ import java.util.Locale;
  * read-only body, a Date header formatted once a second, void promises, and one flush per read
  * batch so pipelined responses go out together.
  *
- * <p>{@code --port N} (0: any free port) and {@code --threads N} (event loops, default 1); prints
+ * <p>{@code --port N} (0: any free port), {@code --threads N} (event loops, default 1) and
+ * {@code --body-bytes N} (GET /'s body is N bytes of 'x' instead of "Hello, World!"); prints
  * {@code listening on HOST:PORT} to stderr like every server of the comparisons.
  */
 public final class NettyHttpHello {
-    private static final ByteBuf HELLO = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer().writeBytes("Hello, World!".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).asReadOnly());
+    /** GET /'s body: "Hello, World!", or {@code --body-bytes N} bytes of 'x' (the proxy's bulk test). */
+    private static ByteBuf body;
+    private static AsciiString bodyLength;
     private static final ByteBuf NOT_FOUND = Unpooled.unreleasableBuffer(
             Unpooled.directBuffer().writeBytes("Not Found\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).asReadOnly());
     private static final ByteBuf BAD_REQUEST = Unpooled.unreleasableBuffer(
             Unpooled.directBuffer().writeBytes("Bad Request\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).asReadOnly());
     private static final AsciiString SERVER = AsciiString.cached("netty");
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain");
-    private static final AsciiString HELLO_LENGTH = AsciiString.cached(Integer.toString(HELLO.readableBytes()));
     private static final AsciiString NOT_FOUND_LENGTH = AsciiString.cached(Integer.toString(NOT_FOUND.readableBytes()));
     private static final AsciiString BAD_REQUEST_LENGTH = AsciiString.cached(Integer.toString(BAD_REQUEST.readableBytes()));
     private static final DateTimeFormatter IMF_FIXDATE =
@@ -64,6 +65,12 @@ public final class NettyHttpHello {
     public static void main(String[] args) throws InterruptedException {
         int port = EchoServerArgs.port(args);
         int threads = threads(args);
+        long bodyBytes = EchoServerArgs.longOption(args, "--body-bytes", -1);
+        byte[] bytes = bodyBytes < 0 ? "Hello, World!".getBytes(java.nio.charset.StandardCharsets.US_ASCII)
+                : new byte[Math.toIntExact(bodyBytes)];
+        if (bodyBytes >= 0) java.util.Arrays.fill(bytes, (byte) 'x');
+        body = Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes).asReadOnly());
+        bodyLength = AsciiString.cached(Integer.toString(bytes.length));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
         try {
             Channel server = new ServerBootstrap()
@@ -134,7 +141,7 @@ public final class NettyHttpHello {
                     String uri = request.uri();
                     boolean root = uri.equals("/") || uri.startsWith("/?");
                     FullHttpResponse response = root && request.method().equals(HttpMethod.GET)
-                            ? response(HttpResponseStatus.OK, HELLO, HELLO_LENGTH)
+                            ? response(HttpResponseStatus.OK, body, bodyLength)
                             : response(HttpResponseStatus.NOT_FOUND, NOT_FOUND, NOT_FOUND_LENGTH);
                     if (HttpUtil.isKeepAlive(request)) {
                         ctx.write(response, ctx.voidPromise());
