@@ -37,10 +37,17 @@ class CoroutineAllocationTest : FunSpec({
             }
         }
         roundTrips(200_000) // warm-up: C2 compiles the path
-        val before = allocatedBytes()
-        val measured = 100_000
-        roundTrips(measured)
-        val perRtt = (allocatedBytes() - before) / measured
+        // The least of several windows: a JIT recompilation (slow on a loaded machine) shows in one
+        // window, an object made on every round trip shows in all of them.
+        val windows = mutableListOf<Long>()
+        val window = 20_000
+        while (windows.size < 10 && (windows.isEmpty() || windows.min() >= 8)) {
+            val before = allocatedBytes()
+            roundTrips(window)
+            windows += (allocatedBytes() - before) / window
+        }
+        println("B per round trip by window of $window: $windows")
+        val perRtt = windows.min()
         client.close()
         serverJob.join()
         server.close()
