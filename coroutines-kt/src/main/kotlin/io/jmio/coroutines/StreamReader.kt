@@ -41,7 +41,8 @@ import kotlinx.io.UnsafeIoApi
  *
  * **Limits:** the buffer only grows as far as a call asks: [require] and [request] by their
  * count, [readLine], [readLineStrict] and [readUntil] by their limit (64 KiB unless the caller
- * says otherwise), [indexOf] by its end index. No input makes the reader buffer more.
+ * says otherwise), [readFrame] by its limit (1 MiB), [indexOf] by its end index. No input makes
+ * the reader buffer more.
  *
  * **Failure consumes nothing:** an exact-count read that meets end of stream throws
  * [EOFException], a line or frame longer than its limit throws [TooLongFrameException], and in
@@ -312,6 +313,61 @@ public class StreamReader(
         return line
     }
 
+    /**
+     * The payload of the next length-prefixed frame (a 4-byte big-endian length, then that many
+     * bytes), or null at end of stream before its first byte. The length is unsigned: one of
+     * 2^31 or more (negative as an `Int`) is over any limit.
+     *
+     * ```kotlin
+     * while (true) {
+     *     val request = input.readFrame(limit = 64 * 1024) ?: break // null: the peer is done
+     *     output.writeFrame(handle(request))
+     *     output.flush()
+     * }
+     * ```
+     *
+     * Failure consumes nothing: the length and any partial payload stay in [buffer]. After a
+     * [TooLongFrameException] the length is at its head, so a caller that wants to drop the frame
+     * rather than close can do `skip(buffer.readInt().toUInt().toLong())`. A coroutine cancelled
+     * while suspended in a refill leaves the part of the frame already read in [buffer], and the
+     * next call returns the whole frame.
+     *
+     * @param limit the most payload bytes; also bounds what the reader buffers (4 + [limit])
+     * @throws TooLongFrameException if the length is over [limit]
+     * @throws EOFException if the stream ends inside the length or the payload
+     */
+    public suspend fun readFrame(limit: Int = DEFAULT_FRAME_LIMIT): ByteArray? {
+        checkLimit(limit)
+        if (buffer.size >= FRAME_HEADER) {
+            val length = frameLength()
+            if (length <= limit && buffer.size >= FRAME_HEADER + length) return takeFrame(length)
+        }
+        return refillThenReadFrame(limit)
+    }
+
+    private suspend fun refillThenReadFrame(limit: Int): ByteArray? {
+        if (!fillTo(FRAME_HEADER.toLong())) {
+            if (buffer.size == 0L) return null
+            throw EOFException("end of stream in a frame length, ${buffer.size} of 4 bytes buffered")
+        }
+        val length = frameLength()
+        if (length > limit) throw TooLongFrameException("a frame length of $length bytes is over its limit of $limit bytes")
+        if (!fillTo(FRAME_HEADER + length)) {
+            throw EOFException("end of stream in a frame of $length bytes, ${buffer.size - FRAME_HEADER} buffered")
+        }
+        return takeFrame(length)
+    }
+
+    /** The unsigned length at the head of [buffer], which holds at least 4 bytes; consumes nothing. */
+    private fun frameLength(): Long =
+        (buffer[0].toLong() and 0xffL shl 24) or (buffer[1].toLong() and 0xffL shl 16) or
+            (buffer[2].toLong() and 0xffL shl 8) or (buffer[3].toLong() and 0xffL)
+
+    private fun takeFrame(length: Long): ByteArray {
+        buffer.skip(FRAME_HEADER.toLong())
+        return buffer.readByteArray(length.toInt())
+    }
+
     private fun tooLong(what: String, limit: Int) = TooLongFrameException("$what longer than its limit of $limit bytes")
 
     private fun checkLimit(limit: Int) = require(limit >= 0) { "limit < 0: $limit" }
@@ -344,11 +400,15 @@ public class StreamReader(
         /** The default [readLine], [readUntil] and [indexOf] limit: 64 KiB. */
         public const val DEFAULT_LIMIT: Int = 64 * 1024
 
+        /** The default [readFrame] limit: 1 MiB of payload. */
+        public const val DEFAULT_FRAME_LIMIT: Int = 1 shl 20
+
         /** The default size of one refill or one flushed piece: 8 KiB, a kotlinx-io segment. */
         public const val DEFAULT_IO_SIZE: Int = 8192
 
         private const val LF = '\n'.code.toByte()
         private const val CR = '\r'.code.toByte()
+        private const val FRAME_HEADER = 4
     }
 }
 
