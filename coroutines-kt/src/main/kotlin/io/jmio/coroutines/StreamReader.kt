@@ -76,6 +76,7 @@ public class StreamReader(
 
     private val chunk: ByteBuffer = ByteBuffer.allocateDirect(readSize)
     private var ended = false
+    private var lineScanFrom = 0L
 
     // The refill helpers are inline, so a read that must refill suspends in one coroutine frame
     // (its own slow path) instead of one per helper: each frame is an allocation per suspension.
@@ -293,15 +294,29 @@ public class StreamReader(
 
     private suspend fun refillThenReadLine(limit: Int, strict: Boolean): String? {
         // A line of `limit` bytes ends by byte limit + 2 (CR LF); scanning from where the last
-        // scan stopped keeps a line that arrives byte by byte linear.
-        val lf = scan(LF, minOf(buffer.size, limit + 2L), limit + 2L)
-        if (lf >= 0) return takeLine(lf, limit)
+        // scan stopped keeps a line that arrives byte by byte linear. The scan position is a
+        // field, not a local: this function's coroutine frame, allocated by every readLine that
+        // suspends, then holds only the two arguments.
+        lineScanFrom = minOf(buffer.size, limit + 2L)
+        while (true) {
+            scanLine(limit).let { lf -> if (lf >= 0) return takeLine(lf, limit) }
+            if (buffer.size >= limit + 2L || !fill()) break
+        }
         if (buffer.size >= limit + 2L) throw tooLong("a line", limit)
         // The stream ended without a line end.
         if (strict) throw EOFException("end of stream in a line of ${buffer.size} bytes")
         if (buffer.size == 0L) return null
         if (buffer.size > limit) throw tooLong("a line", limit)
         return buffer.readUtf8(buffer.size)
+    }
+
+    /** The next LF from [lineScanFrom] within the line's bound, or -1; moves [lineScanFrom] on. */
+    private fun scanLine(limit: Int): Long {
+        val to = minOf(buffer.size, limit + 2L)
+        if (lineScanFrom >= to) return -1
+        val lf = buffer.indexOf(LF, lineScanFrom, to)
+        lineScanFrom = to
+        return lf
     }
 
     /** Removes the line that ends with the LF at [lf], checking its length against [limit]. */
