@@ -191,8 +191,8 @@ final class Report {
                 options.rounds, noise) + (options.lines ? " " + LINES_METHOD : "");
     }
 
-    private static final String LINES_METHOD = "Lines suite: every message is one line, its size less one printable "
-            + "bytes and a '\\n', and one round trip is one line. The C server echoes bytes without looking for line ends "
+    private static final String LINES_METHOD = "Lines suite: every message is one line (printable bytes, then a '\\n', "
+            + "the scenario's size in all), and one round trip is one line. The C server echoes bytes without looking for line ends "
             + "(the ceiling); the JVM servers parse and re-encode each line as their users would: jmio StreamReader.readLine, "
             + "StreamWriter.writeString + '\\n' + flush; Netty LineBasedFrameDecoder + StringDecoder + LineEncoder (its string "
             + "encoder for lines), flushed per read batch; Ktor readUTF8Line, writeStringUtf8 + '\\n' + flush. Heap per "
