@@ -361,16 +361,18 @@ public class StreamReader(
     }
 
     private suspend fun refillThenReadFrame(limit: Int): ByteArray? {
-        if (!fillTo(FRAME_HEADER.toLong())) {
+        // The length is read again from the buffer rather than kept in a local, so this function's
+        // coroutine frame (allocated by every readFrame that suspends) holds only the limit.
+        while (buffer.size < FRAME_HEADER) {
+            if (fill()) continue
             if (buffer.size == 0L) return null
             throw EOFException("end of stream in a frame length, ${buffer.size} of 4 bytes buffered")
         }
-        val length = frameLength()
-        if (length > limit) throw TooLongFrameException("a frame length of $length bytes is over its limit of $limit bytes")
-        if (!fillTo(FRAME_HEADER + length)) {
-            throw EOFException("end of stream in a frame of $length bytes, ${buffer.size - FRAME_HEADER} buffered")
+        if (frameLength() > limit) throw TooLongFrameException("a frame length of ${frameLength()} bytes is over its limit of $limit bytes")
+        while (buffer.size < FRAME_HEADER + frameLength()) {
+            if (!fill()) throw EOFException("end of stream in a frame of ${frameLength()} bytes, ${buffer.size - FRAME_HEADER} buffered")
         }
-        return takeFrame(length)
+        return takeFrame(frameLength())
     }
 
     /** The unsigned length at the head of [buffer], which holds at least 4 bytes; consumes nothing. */

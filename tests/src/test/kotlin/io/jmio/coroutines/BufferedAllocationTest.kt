@@ -11,10 +11,10 @@ import kotlinx.coroutines.launch
  * The floor is the two `String`s (or payload arrays) the two sides' reads must return; on top
  * come one coroutine frame per read that suspended in a refill (one per side) and the test's own
  * suspend lambda per trip. Measured on JDK 17: 448 B per line (two Strings: 208 B), 448 B per
- * frame by readInt + readByteArray and 432 B by readFrame + writeFrame (two arrays: 160 B). The
+ * frame by readInt + readByteArray and 400 B by readFrame + writeFrame (two arrays: 160 B). The
  * bounds catch a per-byte cost, a second copy of each line (a CharArray decode, +288 B) or of
- * each payload (+160 B), an object per helper call, or readLine's refill frame growing back to
- * its former 88 B (+80 B per trip).
+ * one payload (+80 B), an object per helper call, or readLine's refill frame growing back to its
+ * former 88 B (+80 B per trip).
  */
 class BufferedAllocationTest : FunSpec({
     timeout = 120_000
@@ -103,6 +103,6 @@ class BufferedAllocationTest : FunSpec({
             },
         )
         println("readFrame/writeFrame echo: $perFrame B per round trip (client + server, two 64-byte arrays)")
-        perFrame shouldBeLessThan 540
+        perFrame shouldBeLessThan 470
     }
 })
