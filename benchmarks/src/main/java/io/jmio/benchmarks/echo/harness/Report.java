@@ -101,12 +101,14 @@ final class Report {
         List<String> peers = List.of("netty-lines", "ktor-lines");
         for (Scenario s : options.scenarios) {
             for (ServerSpec j : jmio) {
-                StringJoiner line = new StringJoiner("; ", "- " + j.label() + ", " + s.label() + ": ", "\n");
+                List<String> ratios = new ArrayList<>();
                 for (String peer : peers) {
                     Results.Cell c = results.cell(j.id(), peer, s);
-                    if (!Double.isNaN(c.rttRatio())) line.add(ratio(c.rttRatio()) + " " + label(peer) + "'s lines/s");
+                    if (!Double.isNaN(c.rttRatio())) ratios.add(ratio(c.rttRatio()) + " " + label(peer) + "'s lines/s");
                 }
-                if (line.length() > ("- " + j.label() + ", " + s.label() + ": ").length()) md.append(line);
+                // A row that did not run, or ran in no round with a peer, has nothing to say.
+                if (!ratios.isEmpty()) md.append("- ").append(j.label()).append(", ").append(s.label()).append(": ")
+                        .append(String.join("; ", ratios)).append('\n');
             }
         }
         md.append('\n');
