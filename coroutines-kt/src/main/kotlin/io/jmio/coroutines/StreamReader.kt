@@ -347,7 +347,8 @@ public class StreamReader(
      * while suspended in a refill leaves the part of the frame already read in [buffer], and the
      * next call returns the whole frame.
      *
-     * @param limit the most payload bytes; also bounds what the reader buffers (4 + [limit])
+     * @param limit the most payload bytes; it also bounds what the reader buffers: 4 + [limit]
+     *   bytes, and at most one refill more
      * @throws TooLongFrameException if the length is over [limit]
      * @throws EOFException if the stream ends inside the length or the payload
      */
