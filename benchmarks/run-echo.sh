@@ -7,6 +7,7 @@
 #   benchmarks/run-echo.sh            # full run, under 10 minutes: 3 rounds, 4 scenarios, all servers
 #   benchmarks/run-echo.sh --quick    # under 2 minutes: 1 round, shorter windows, no chart
 #   benchmarks/run-echo.sh --no-build --servers c,nio,netty --scenarios 50x64 --rounds 5
+#   benchmarks/run-echo.sh --lines    # line echo: jmio StreamReader/Writer, Netty, Ktor line servers
 #   benchmarks/run-echo.sh --help     # every option
 #
 # Needs Linux, 2+ CPUs, gcc and taskset (util-linux). Uses the JDK on JAVA_HOME, else `java` on the

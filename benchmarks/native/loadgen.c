@@ -6,8 +6,10 @@
  *
  * Every echoed byte is compared with what was sent: message `seq` of connection `c` is the byte
  * ramp starting at (seq + c) & 0xff, so stale, shifted, crossed or truncated echoes all fail.
+ * With the optional last argument `lines`, each message is a line instead: SIZE - 1 printable
+ * bytes (a ramp over '!'..'~' starting at (seq + c) % 94), then '\n'.
  *
- * usage: loadgen HOST PORT CONNS SIZE WARMUP_MS MEASURE_MS
+ * usage: loadgen HOST PORT CONNS SIZE WARMUP_MS MEASURE_MS [lines]
  * stdout, one line each: "connected N", "window-start", "window-end", then
  *   "result rtts=R seconds=S rtt_per_s=X p50_us=A p99_us=B max_us=C client_cpu=F"
  * (latencies in whole microseconds, 1000000 meaning "1 s or more"; client_cpu is the share of one
@@ -33,9 +35,10 @@
 
 enum phase { WARMUP, MEASURE, DRAIN };
 
-struct conn { int fd, id, busy; uint32_t seq; size_t sent, got; uint64_t t0; };
+struct conn { int fd, id, busy; uint32_t seq; size_t sent, got; uint64_t t0; unsigned char *line; };
 
 static size_t size;
+static int lines; /* line mode: messages are built per connection into conn.line */
 static unsigned char *pattern, *rbuf;
 static uint32_t hist[HIST_US + 1];
 static uint64_t rtts, max_ns;
@@ -59,9 +62,16 @@ static double cpu_seconds(void) {
     return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-static const unsigned char *message(const struct conn *c) { return pattern + ((c->seq + (uint32_t) c->id) & 0xff); }
+static const unsigned char *message(const struct conn *c) {
+    return lines ? c->line : pattern + ((c->seq + (uint32_t) c->id) & 0xff);
+}
 
 static void begin(struct conn *c) {
+    if (lines) {
+        uint32_t start = (c->seq + (uint32_t) c->id) % 94;
+        for (size_t i = 0; i + 1 < size; i++) c->line[i] = (unsigned char) ('!' + (start + i) % 94);
+        c->line[size - 1] = '\n';
+    }
     c->busy = 1;
     c->sent = c->got = 0;
     c->t0 = now_ns();
@@ -123,13 +133,17 @@ static uint32_t percentile_us(double p) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 7) { fprintf(stderr, "usage: loadgen HOST PORT CONNS SIZE WARMUP_MS MEASURE_MS\n"); return 2; }
+    if (argc != 7 && !(argc == 8 && !strcmp(argv[7], "lines"))) {
+        fprintf(stderr, "usage: loadgen HOST PORT CONNS SIZE WARMUP_MS MEASURE_MS [lines]\n");
+        return 2;
+    }
+    lines = argc == 8;
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(argv[2])) };
     int conns = atoi(argv[3]);
     long warmup_ms = atol(argv[5]), measure_ms = atol(argv[6]);
     size = (size_t) atol(argv[4]);
     if (inet_pton(AF_INET, argv[1], &a.sin_addr) != 1 || conns < 1 || size < 1 || size > (1 << 24)
-            || warmup_ms < 0 || measure_ms < 1) {
+            || warmup_ms < 0 || measure_ms < 1 || (lines && size < 2)) {
         fprintf(stderr, "loadgen: bad arguments\n");
         return 2;
     }
@@ -137,13 +151,15 @@ int main(int argc, char **argv) {
     rbuf = malloc(size);
     struct conn *cs = calloc((size_t) conns, sizeof *cs);
     struct epoll_event *events = calloc((size_t) conns, sizeof *events);
+    unsigned char *line_bufs = lines ? malloc((size_t) conns * size) : NULL;
     int ep = epoll_create1(EPOLL_CLOEXEC), one = 1;
-    if (!pattern || !rbuf || !cs || !events || ep < 0) fail("setup", -1);
+    if (!pattern || !rbuf || !cs || !events || ep < 0 || (lines && !line_bufs)) fail("setup", -1);
     for (size_t i = 0; i < size + 256; i++) pattern[i] = (unsigned char) i;
 
     for (int i = 0; i < conns; i++) {
         struct conn *c = &cs[i];
         c->id = i;
+        if (lines) c->line = line_bufs + (size_t) i * size;
         c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (c->fd < 0 || connect(c->fd, (struct sockaddr *) &a, sizeof a)) fail("connect", i);
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -41,7 +41,8 @@ import kotlinx.io.UnsafeIoApi
  *
  * **Limits:** the buffer only grows as far as a call asks: [require] and [request] by their
  * count, [readLine], [readLineStrict] and [readUntil] by their limit (64 KiB unless the caller
- * says otherwise), [indexOf] by its end index. No input makes the reader buffer more.
+ * says otherwise), [readFrame] by its limit (1 MiB), [indexOf] by its end index. No input makes
+ * the reader buffer more.
  *
  * **Failure consumes nothing:** an exact-count read that meets end of stream throws
  * [EOFException], a line or frame longer than its limit throws [TooLongFrameException], and in
@@ -75,6 +76,7 @@ public class StreamReader(
 
     private val chunk: ByteBuffer = ByteBuffer.allocateDirect(readSize)
     private var ended = false
+    private var lineScanFrom = 0L
 
     // The refill helpers are inline, so a read that must refill suspends in one coroutine frame
     // (its own slow path) instead of one per helper: each frame is an allocation per suspension.
@@ -292,15 +294,29 @@ public class StreamReader(
 
     private suspend fun refillThenReadLine(limit: Int, strict: Boolean): String? {
         // A line of `limit` bytes ends by byte limit + 2 (CR LF); scanning from where the last
-        // scan stopped keeps a line that arrives byte by byte linear.
-        val lf = scan(LF, minOf(buffer.size, limit + 2L), limit + 2L)
-        if (lf >= 0) return takeLine(lf, limit)
+        // scan stopped keeps a line that arrives byte by byte linear. The scan position is a
+        // field, not a local: this function's coroutine frame, allocated by every readLine that
+        // suspends, then holds only the two arguments.
+        lineScanFrom = minOf(buffer.size, limit + 2L)
+        while (true) {
+            scanLine(limit).let { lf -> if (lf >= 0) return takeLine(lf, limit) }
+            if (buffer.size >= limit + 2L || !fill()) break
+        }
         if (buffer.size >= limit + 2L) throw tooLong("a line", limit)
         // The stream ended without a line end.
         if (strict) throw EOFException("end of stream in a line of ${buffer.size} bytes")
         if (buffer.size == 0L) return null
         if (buffer.size > limit) throw tooLong("a line", limit)
         return buffer.readUtf8(buffer.size)
+    }
+
+    /** The next LF from [lineScanFrom] within the line's bound, or -1; moves [lineScanFrom] on. */
+    private fun scanLine(limit: Int): Long {
+        val to = minOf(buffer.size, limit + 2L)
+        if (lineScanFrom >= to) return -1
+        val lf = buffer.indexOf(LF, lineScanFrom, to)
+        lineScanFrom = to
+        return lf
     }
 
     /** Removes the line that ends with the LF at [lf], checking its length against [limit]. */
@@ -310,6 +326,64 @@ public class StreamReader(
         val line = buffer.readUtf8(length)
         buffer.skip(lf + 1 - length)
         return line
+    }
+
+    /**
+     * The payload of the next length-prefixed frame (a 4-byte big-endian length, then that many
+     * bytes), or null at end of stream before its first byte. The length is unsigned: one of
+     * 2^31 or more (negative as an `Int`) is over any limit.
+     *
+     * ```kotlin
+     * while (true) {
+     *     val request = input.readFrame(limit = 64 * 1024) ?: break // null: the peer is done
+     *     output.writeFrame(handle(request))
+     *     output.flush()
+     * }
+     * ```
+     *
+     * Failure consumes nothing: the length and any partial payload stay in [buffer]. After a
+     * [TooLongFrameException] the length is at its head, so a caller that wants to drop the frame
+     * rather than close can do `skip(buffer.readInt().toUInt().toLong())`. A coroutine cancelled
+     * while suspended in a refill leaves the part of the frame already read in [buffer], and the
+     * next call returns the whole frame.
+     *
+     * @param limit the most payload bytes; it also bounds what the reader buffers: 4 + [limit]
+     *   bytes, and at most one refill more
+     * @throws TooLongFrameException if the length is over [limit]
+     * @throws EOFException if the stream ends inside the length or the payload
+     */
+    public suspend fun readFrame(limit: Int = DEFAULT_FRAME_LIMIT): ByteArray? {
+        checkLimit(limit)
+        if (buffer.size >= FRAME_HEADER) {
+            val length = frameLength()
+            if (length <= limit && buffer.size >= FRAME_HEADER + length) return takeFrame(length)
+        }
+        return refillThenReadFrame(limit)
+    }
+
+    private suspend fun refillThenReadFrame(limit: Int): ByteArray? {
+        // The length is read again from the buffer rather than kept in a local, so this function's
+        // coroutine frame (allocated by every readFrame that suspends) holds only the limit.
+        while (buffer.size < FRAME_HEADER) {
+            if (fill()) continue
+            if (buffer.size == 0L) return null
+            throw EOFException("end of stream in a frame length, ${buffer.size} of 4 bytes buffered")
+        }
+        if (frameLength() > limit) throw TooLongFrameException("a frame length of ${frameLength()} bytes is over its limit of $limit bytes")
+        while (buffer.size < FRAME_HEADER + frameLength()) {
+            if (!fill()) throw EOFException("end of stream in a frame of ${frameLength()} bytes, ${buffer.size - FRAME_HEADER} buffered")
+        }
+        return takeFrame(frameLength())
+    }
+
+    /** The unsigned length at the head of [buffer], which holds at least 4 bytes; consumes nothing. */
+    private fun frameLength(): Long =
+        (buffer[0].toLong() and 0xffL shl 24) or (buffer[1].toLong() and 0xffL shl 16) or
+            (buffer[2].toLong() and 0xffL shl 8) or (buffer[3].toLong() and 0xffL)
+
+    private fun takeFrame(length: Long): ByteArray {
+        buffer.skip(FRAME_HEADER.toLong())
+        return buffer.readByteArray(length.toInt())
     }
 
     private fun tooLong(what: String, limit: Int) = TooLongFrameException("$what longer than its limit of $limit bytes")
@@ -344,11 +418,15 @@ public class StreamReader(
         /** The default [readLine], [readUntil] and [indexOf] limit: 64 KiB. */
         public const val DEFAULT_LIMIT: Int = 64 * 1024
 
+        /** The default [readFrame] limit: 1 MiB of payload. */
+        public const val DEFAULT_FRAME_LIMIT: Int = 1 shl 20
+
         /** The default size of one refill or one flushed piece: 8 KiB, a kotlinx-io segment. */
         public const val DEFAULT_IO_SIZE: Int = 8192
 
         private const val LF = '\n'.code.toByte()
         private const val CR = '\r'.code.toByte()
+        private const val FRAME_HEADER = 4
     }
 }
 

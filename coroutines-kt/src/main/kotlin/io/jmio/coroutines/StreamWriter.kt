@@ -17,8 +17,7 @@ import kotlinx.io.writeString
  *
  * ```kotlin
  * val output = conn.writer()
- * output.writeInt(payload.size) // a length-prefixed frame
- * output.write(payload)
+ * output.writeFrame(payload) // a 4-byte length, then the payload
  * output.flush()
  * output.close() // flushes, then closes the stream
  * ```
@@ -98,6 +97,50 @@ public class StreamWriter(
             hintEmit()
             from = to
         }
+    }
+
+    /**
+     * Writes a length-prefixed frame of `source[startIndex until endIndex]`: its size as a 4-byte
+     * big-endian length, then the bytes, as [StreamReader.readFrame] reads it. Like every write it
+     * buffers and does not flush (call [flush] when the peer should see it).
+     *
+     * ```kotlin
+     * output.writeFrame("hello".encodeToByteArray())
+     * output.flush()
+     * ```
+     *
+     * **Cancellation:** a frame of at most [flushThreshold] bytes is buffered whole before any
+     * suspension, so a cancelled flush sends none of it twice and the next flush sends the rest.
+     * A longer frame goes in pieces: cancelled between them, the stream is left inside the frame
+     * (what was buffered is still sent by the next flush, the rest is not), so close it.
+     */
+    public suspend fun writeFrame(source: ByteArray, startIndex: Int = 0, endIndex: Int = source.size) {
+        checkOpen()
+        checkBounds(source.size, startIndex, endIndex)
+        buffer.writeInt(endIndex - startIndex)
+        if (endIndex - startIndex <= flushThreshold) {
+            buffer.write(source, startIndex, endIndex)
+            return hintEmit()
+        }
+        return writeInPieces(source, startIndex, endIndex)
+    }
+
+    /**
+     * Writes a length-prefixed frame of the next [byteCount] bytes of [source], which it moves
+     * without copying (as [write] does); see the other [writeFrame] for the format and for what
+     * cancellation does.
+     */
+    public suspend fun writeFrame(source: Buffer, byteCount: Long = source.size) {
+        checkOpen()
+        require(byteCount in 0..minOf(source.size, Int.MAX_VALUE.toLong())) {
+            "byteCount $byteCount not in 0..${minOf(source.size, Int.MAX_VALUE.toLong())}"
+        }
+        buffer.writeInt(byteCount.toInt())
+        if (byteCount <= flushThreshold) {
+            buffer.write(source, byteCount)
+            return hintEmit()
+        }
+        return write(source, byteCount)
     }
 
     /** Writes `string[startIndex until endIndex]` as UTF-8 (a lone surrogate becomes `?`). */

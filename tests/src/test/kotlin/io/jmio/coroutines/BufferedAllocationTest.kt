@@ -10,9 +10,11 @@ import kotlinx.coroutines.launch
  * warm-up, client and server together on one loop thread (whose allocation counter sees it all).
  * The floor is the two `String`s (or payload arrays) the two sides' reads must return; on top
  * come one coroutine frame per read that suspended in a refill (one per side) and the test's own
- * suspend lambda per trip. Measured on JDK 17: 528 B per line (two Strings: 208 B) and 448 B per
- * frame (two arrays: 160 B). The bounds catch a per-byte cost, a second copy of each line (a
- * CharArray decode, +288 B) or an object per helper call.
+ * suspend lambda per trip. Measured on JDK 17: 448 B per line (two Strings: 208 B), 448 B per
+ * frame by readInt + readByteArray and 400 B by readFrame + writeFrame (two arrays: 160 B). The
+ * bounds catch a per-byte cost, a second copy of each line (a CharArray decode, +288 B) or of
+ * one payload (+80 B), an object per helper call, or readLine's refill frame growing back to its
+ * former 88 B (+80 B per trip).
  */
 class BufferedAllocationTest : FunSpec({
     timeout = 120_000
@@ -61,7 +63,7 @@ class BufferedAllocationTest : FunSpec({
             },
         )
         println("buffered line echo: $perLine B per round trip (client + server, two 63-char Strings)")
-        perLine shouldBeLessThan 700
+        perLine shouldBeLessThan 520
     }
 
     test("a length-prefixed 64-byte frame round trip allocates the two payload arrays and little else") {
@@ -84,5 +86,23 @@ class BufferedAllocationTest : FunSpec({
         )
         println("buffered frame echo: $perFrame B per round trip (client + server, two 64-byte arrays)")
         perFrame shouldBeLessThan 600
+    }
+    test("readFrame and writeFrame: a 64-byte frame round trip allocates the two payload arrays and little else") {
+        val payload = ByteArray(64) { it.toByte() }
+        val perFrame = perRoundTrip(
+            serve = { input, output ->
+                while (true) {
+                    output.writeFrame(input.readFrame() ?: break)
+                    output.flush()
+                }
+            },
+            exchange = { input, output ->
+                output.writeFrame(payload)
+                output.flush()
+                check(input.readFrame()!!.size == 64)
+            },
+        )
+        println("readFrame/writeFrame echo: $perFrame B per round trip (client + server, two 64-byte arrays)")
+        perFrame shouldBeLessThan 470
     }
 })

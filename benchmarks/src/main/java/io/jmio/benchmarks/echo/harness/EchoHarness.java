@@ -66,12 +66,13 @@ public final class EchoHarness {
             referenceServer = NativeBuild.compile("echo_server", work);
             loadGenerator = new LoadGenerator(
                     List.of("taskset", "-c", String.valueOf(options.clientCpu), NativeBuild.compile("loadgen", work).toString()),
-                    ServerProcess.clockTicksPerSecond());
+                    ServerProcess.clockTicksPerSecond(), options.lines);
             probeJar = work.resolve("allocation-probe.jar");
             AllocationProbe.writeJar(probeJar);
 
             List<ServerSpec> servers = options.servers == null
-                    ? Servers.defaults(options.examplesJar) : Servers.select(options.servers, options.examplesJar);
+                    ? Servers.defaults(options.examplesJar, options.lines)
+                    : Servers.select(options.servers, options.examplesJar, options.lines);
             Map<String, String> notRun = new LinkedHashMap<>();
             Results results = measure(servers, notRun);
 

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class LoadGenerator {
     private final List<String> pinnedCommand;
     private final double clockTicksPerSecond;
+    private final boolean lines;
 
     /** A scenario that did not produce numbers: the server misbehaved, died, or the generator failed. */
     static final class RunFailure extends Exception {
@@ -31,10 +32,12 @@ final class LoadGenerator {
     /**
      * @param pinnedCommand       how to start the generator, pinning included, before its own arguments
      * @param clockTicksPerSecond the unit of {@code /proc/<pid>/stat} CPU times (sysconf CLK_TCK)
+     * @param lines               whether every message is a line (loadgen's {@code lines} mode)
      */
-    LoadGenerator(List<String> pinnedCommand, double clockTicksPerSecond) {
+    LoadGenerator(List<String> pinnedCommand, double clockTicksPerSecond, boolean lines) {
         this.pinnedCommand = List.copyOf(pinnedCommand);
         this.clockTicksPerSecond = clockTicksPerSecond;
+        this.lines = lines;
     }
 
     Measurement run(ServerProcess server, Scenario scenario, long warmupMillis, long measureMillis, Path scratch)
@@ -42,6 +45,7 @@ final class LoadGenerator {
         List<String> command = new ArrayList<>(pinnedCommand);
         command.addAll(List.of("127.0.0.1", String.valueOf(server.port()), String.valueOf(scenario.connections()),
                 String.valueOf(scenario.size()), String.valueOf(warmupMillis), String.valueOf(measureMillis)));
+        if (lines) command.add("lines");
         Path errors = Files.createTempFile(scratch, "loadgen", ".err");
         try {
             Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();

@@ -11,11 +11,15 @@ import java.util.List;
  *   (default)  all servers, 4 scenarios, 3 rounds, 2 s warm-up + 3 s window; writes the chart and README block
  *   --quick    all servers, 4 scenarios, 1 round, 1 s + 1.5 s                 (a rough look)
  *   --smoke    c and nio, 50x64 only, 1 round, 2 s + 1 s                     (does it run at all)
+ *   --lines    the line echo suite: c and the line servers, 50x64 lines; combines with --quick or --smoke
  * </pre>
  */
 final class Options {
     static final String USAGE = String.join("\n",
-            "usage: run-echo.sh [--quick | --smoke] [options]",
+            "usage: run-echo.sh [--quick | --smoke] [--lines] [options]",
+            "  --lines                 the line echo suite: every message is a line (SIZE - 1 printable bytes and",
+            "                          '\\n'), echoed by line servers (readLine/writeString and the like): by default",
+            "                          " + String.join(", ", Servers.LINE_SERVERS) + "; 50x64; no chart, no README block",
             "  --servers c,nio,...     servers to run (default: all but jmio-coroutines-withtimeout and",
             "                          jmio-coroutines-readtimeout; c, the reference, always runs)",
             "  --scenarios 1x64,...    connections x message size, k = KiB (default: 1x64,50x64,50x16k,1000x64)",
@@ -33,6 +37,8 @@ final class Options {
     static final List<String> ALL_SCENARIOS = List.of("1x64", "50x64", "50x16k", "1000x64");
 
     String mode = "default";
+    /** The lines suite: the load generator sends lines, and the servers are the line servers. */
+    boolean lines;
     List<String> servers;
     List<Scenario> scenarios = parseScenarios(ALL_SCENARIOS);
     int rounds = 3;
@@ -47,9 +53,11 @@ final class Options {
 
     static Options parse(String... args) {
         Options o = new Options();
-        HarnessArgs.parse(args, USAGE, List.of("--quick", "--smoke"), mode -> {
+        // --lines comes last, so it can take the smoke run's servers from the line servers.
+        HarnessArgs.parse(args, USAGE, List.of("--quick", "--smoke", "--lines"), mode -> {
             if (mode.equals("--quick")) o.quick();
-            else o.smoke();
+            else if (mode.equals("--smoke")) o.smoke();
+            else o.lines();
         }, (arg, value) -> {
             switch (arg) {
                 case "--servers" -> o.servers = List.of(value.split(","));
@@ -66,6 +74,9 @@ final class Options {
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         });
+        if (o.lines && o.scenarios.stream().anyMatch(s -> s.size() < 2)) {
+            throw new IllegalArgumentException("a line needs at least 2 bytes (one and its '\\n')");
+        }
         if (o.serverCpu == o.clientCpu) throw new IllegalArgumentException("server and load generator need different CPUs");
         return o;
     }
@@ -86,6 +97,16 @@ final class Options {
         rounds = 1;
         warmupMillis = 2000; // a JVM's first connections on a busy CPU can stall a second
         measureMillis = 1000;
+        chart = null;
+        readme = null;
+    }
+
+    private void lines() {
+        lines = true;
+        // The smoke run checks the suite runs, on the harness's own classpath, which holds jmio but not the peers.
+        servers = mode.equals("smoke") ? List.of("jmio-lines") : null;
+        mode = mode.equals("default") ? "lines" : "lines, " + mode;
+        scenarios = parseScenarios(List.of("50x64"));
         chart = null;
         readme = null;
     }

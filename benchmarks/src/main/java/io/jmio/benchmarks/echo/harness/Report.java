@@ -53,17 +53,18 @@ final class Report {
     }
 
     String fileStem() {
-        return "echo-" + started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm", Locale.ROOT));
+        return (options.lines ? "echo-lines-" : "echo-") + started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm", Locale.ROOT));
     }
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("### Echo comparison, ").append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
+        md.append(options.lines ? "### Line echo comparison, " : "### Echo comparison, ").append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
                 .append(" (").append(options.mode).append(" mode)\n\n");
         md.append(machine.summary(loadAfter));
         md.append(String.format(Locale.ROOT, "Run: %d round(s) × %d scenario(s), %s s warm-up + %s s measured each; took %s.%n%n",
                 options.rounds, options.scenarios.size(), seconds(options.warmupMillis), seconds(options.measureMillis), duration(took)));
         summaryTable(md);
+        if (options.lines) peerRatios(md);
         for (Scenario scenario : options.scenarios) scenarioTable(md, scenario);
         notes(md);
         md.append("**Method.** ").append(method()).append('\n');
@@ -87,6 +88,28 @@ final class Report {
                 row.add(c.rounds() == 0 ? "—" : both(ratio(c.rttRatio()), rate(c.rttPerSecond())));
             }
             md.append(row);
+        }
+        md.append('\n');
+    }
+
+    /**
+     * The lines suite's targets: jmio's lines/s as a ratio to Netty's and to Ktor's, each the median of
+     * per-round ratios (as the ratios to C), and the heap each allocates per line.
+     */
+    private void peerRatios(StringBuilder md) {
+        List<ServerSpec> jmio = servers.stream().filter(s -> s.id().startsWith("jmio-lines")).toList();
+        List<String> peers = List.of("netty-lines", "ktor-lines");
+        for (Scenario s : options.scenarios) {
+            for (ServerSpec j : jmio) {
+                List<String> ratios = new ArrayList<>();
+                for (String peer : peers) {
+                    Results.Cell c = results.cell(j.id(), peer, s);
+                    if (!Double.isNaN(c.rttRatio())) ratios.add(ratio(c.rttRatio()) + " " + label(peer) + "'s lines/s");
+                }
+                // A row that did not run, or ran in no round with a peer, has nothing to say.
+                if (!ratios.isEmpty()) md.append("- ").append(j.label()).append(", ").append(s.label()).append(": ")
+                        .append(String.join("; ", ratios)).append('\n');
+            }
         }
         md.append('\n');
     }
@@ -167,8 +190,15 @@ final class Report {
                 + "on the harness's JDK with Epsilon GC (no collector runs; 4 GB heap, not pre-touched), except a row "
                 + "labelled G1 GC. %s",
                 options.clientCpu, options.serverCpu, seconds(options.warmupMillis), seconds(options.measureMillis),
-                options.rounds, noise);
+                options.rounds, noise) + (options.lines ? " " + LINES_METHOD : "");
     }
+
+    private static final String LINES_METHOD = "Lines suite: every message is one line (printable bytes, then a '\\n', "
+            + "the scenario's size in all), and one round trip is one line. The C server echoes bytes without looking for line ends "
+            + "(the ceiling); the JVM servers parse and re-encode each line as their users would: jmio StreamReader.readLine, "
+            + "StreamWriter.writeString + '\\n' + flush; Netty LineBasedFrameDecoder + StringDecoder + LineEncoder (its string "
+            + "encoder for lines), flushed per read batch; Ktor readUTF8Line, writeStringUtf8 + '\\n' + flush. Heap per "
+            + "round trip is the heap per line.";
 
     /** One line per server × scenario × round, failures included. */
     String csv() {

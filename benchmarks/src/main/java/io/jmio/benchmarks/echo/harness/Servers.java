@@ -17,8 +17,14 @@ final class Servers {
      */
     static final List<String> ON_REQUEST = List.of("jmio-coroutines-withtimeout", "jmio-coroutines-readtimeout");
 
+    /** The servers of the lines suite besides the reference, in table order. */
+    static final List<String> LINE_SERVERS = Runtime.version().feature() >= 22
+            ? List.of("jmio-lines", "jmio-lines-ffm", "netty-lines", "ktor-lines")
+            : List.of("jmio-lines", "netty-lines", "ktor-lines");
+
     /** What a run without {@code --servers} measures: every server but those {@link #ON_REQUEST}. */
-    static List<ServerSpec> defaults(Path examplesJar) {
+    static List<ServerSpec> defaults(Path examplesJar, boolean lines) {
+        if (lines) return lines();
         List<ServerSpec> servers = all(examplesJar);
         servers.removeIf(s -> ON_REQUEST.contains(s.id()));
         return servers;
@@ -63,9 +69,28 @@ final class Servers {
         return all;
     }
 
+    /**
+     * The lines suite: line echo servers written as each library's users would (see each main class),
+     * and the C echo server, which echoes the lines' bytes without looking for their ends: the ceiling.
+     */
+    static List<ServerSpec> lines() {
+        List<ServerSpec> all = new ArrayList<>();
+        all.add(ServerSpec.nativeReference(REFERENCE, "C epoll (byte echo, reference)"));
+        String jmioMain = "io.jmio.benchmarks.echo.LineEchoServer";
+        if (Runtime.version().feature() >= 22) {
+            all.add(ServerSpec.jvm("jmio-lines", "jmio StreamReader/Writer (JNA)", null, jmioMain).withJvmArgs("-Djmio.backend=jna"));
+            all.add(ServerSpec.jvm("jmio-lines-ffm", "jmio StreamReader/Writer (FFM)", null, jmioMain).withJvmArgs("-Djmio.backend=ffm"));
+        } else {
+            all.add(ServerSpec.jvm("jmio-lines", "jmio StreamReader/Writer", null, jmioMain));
+        }
+        all.add(ServerSpec.jvm("netty-lines", "Netty LineBasedFrameDecoder", null, "io.jmio.benchmarks.echo.NettyLineEchoServer"));
+        all.add(ServerSpec.jvm("ktor-lines", "Ktor readUTF8Line", null, "io.jmio.benchmarks.echo.KtorLineEchoServerKt"));
+        return all;
+    }
+
     /** The servers named by {@code ids}, in table order; the reference is always included. */
-    static List<ServerSpec> select(List<String> ids, Path examplesJar) {
-        List<ServerSpec> all = all(examplesJar);
+    static List<ServerSpec> select(List<String> ids, Path examplesJar, boolean lines) {
+        List<ServerSpec> all = lines ? lines() : all(examplesJar);
         for (String id : ids) {
             if (all.stream().noneMatch(s -> s.id().equals(id))) {
                 throw new IllegalArgumentException("unknown server '" + id + "'; known: " + all.stream().map(ServerSpec::id).toList());
