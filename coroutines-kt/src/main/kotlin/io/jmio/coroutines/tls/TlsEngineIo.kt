@@ -1,6 +1,7 @@
 package io.jmio.coroutines.tls
 
 import io.jmio.net.Shutdown
+import java.io.IOException
 import java.nio.ByteBuffer
 import java.nio.channels.ClosedChannelException
 import java.util.concurrent.atomic.AtomicBoolean
@@ -111,8 +112,14 @@ internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLE
             val result = unwrapOnce() ?: throw truncation()
             if (result.status == Status.CLOSED) {
                 inputDone = true
-                // TLS 1.2 answers close_notify with close_notify; TLS 1.3 may go on writing.
-                if (engine.handshakeStatus == HandshakeStatus.NEED_WRAP) wrapIfWriterIdle()
+                // TLS 1.2 answers close_notify with close_notify (TLS 1.3 may go on writing). The
+                // peer may have closed already: the answer is a courtesy, and this read's end is -1.
+                if (engine.handshakeStatus == HandshakeStatus.NEED_WRAP) {
+                    try {
+                        wrapIfWriterIdle()
+                    } catch (_: IOException) {
+                    }
+                }
                 continue
             }
             when (result.handshakeStatus!!) {

@@ -169,7 +169,8 @@ public class TlsStream private constructor(private val io: TlsEngineIo) : Suspen
         public suspend fun server(stream: UnixStream, context: SSLContext, config: TlsConfig = TlsConfig()): TlsStream =
             open(stream.asTlsTransport(), { serverEngine(context, config) }, config)
 
-        private suspend fun open(transport: TlsTransport, engine: () -> SSLEngine, config: TlsConfig): TlsStream {
+        /** Makes the engine, then handshakes over [transport] within the config's timeout; closes [transport] on any failure. */
+        internal suspend fun open(transport: TlsTransport, engine: () -> SSLEngine, config: TlsConfig): TlsStream {
             val io = try {
                 TlsEngineIo(transport, engine())
             } catch (e: Throwable) {
@@ -186,7 +187,7 @@ public class TlsStream private constructor(private val io: TlsEngineIo) : Suspen
             }
         }
 
-        private fun clientEngine(context: SSLContext, host: String, port: Int, config: TlsConfig): SSLEngine {
+        internal fun clientEngine(context: SSLContext, host: String, port: Int, config: TlsConfig): SSLEngine {
             val engine = context.createSSLEngine(host, port)
             engine.useClientMode = true
             val parameters = engine.sslParameters
@@ -198,7 +199,7 @@ public class TlsStream private constructor(private val io: TlsEngineIo) : Suspen
             return engine
         }
 
-        private fun serverEngine(context: SSLContext, config: TlsConfig): SSLEngine {
+        internal fun serverEngine(context: SSLContext, config: TlsConfig): SSLEngine {
             val engine = context.createSSLEngine()
             engine.useClientMode = false
             val parameters = engine.sslParameters
