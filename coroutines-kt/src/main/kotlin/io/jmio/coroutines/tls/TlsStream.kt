@@ -192,7 +192,8 @@ public class TlsStream private constructor(private val io: TlsEngineIo) : Suspen
             engine.useClientMode = true
             val parameters = engine.sslParameters
             if (config.hostnameVerification) parameters.endpointIdentificationAlgorithm = "HTTPS"
-            if (!isIpLiteral(host)) parameters.serverNames = listOf(SNIHostName(host))
+            // A name SNI cannot carry (an underscore, say) is still verified against the certificate.
+            if (!isIpLiteral(host)) runCatching { SNIHostName(host) }.onSuccess { parameters.serverNames = listOf(it) }
             config.applyTo(parameters)
             config.configure(parameters)
             engine.sslParameters = parameters

@@ -16,8 +16,10 @@ import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
+import java.io.IOException
 import java.net.SocketTimeoutException
 import java.nio.ByteBuffer
+import java.nio.channels.AsynchronousCloseException
 import java.nio.channels.ClosedChannelException
 import java.security.cert.X509Certificate
 import javax.net.ssl.SSLException
@@ -324,6 +326,57 @@ class TlsStreamTest : FunSpec({
                 client.readFully(got)
                 got.flip().utf8() shouldBe "after"
             }
+        }
+    }
+
+    test("close while a read waits resumes it with AsynchronousCloseException") {
+        runEventLoop {
+            withTlsPair { client, _ ->
+                val reader = async { runCatching { client.read(ByteBuffer.allocate(16)) } }
+                delay(50)
+                client.close()
+                withTimeout(5.seconds) { reader.await() }.exceptionOrNull().shouldBeInstanceOf<AsynchronousCloseException>()
+            }
+        }
+    }
+
+    test("a write cancelled while the peer does not read closes the stream") {
+        runEventLoop {
+            withTlsPair { client, server ->
+                val writer = launch { client.writeFully(bytes(5, 16 * 1024 * 1024)) }
+                delay(200) // the socket buffers fill: the writer waits for a peer that does not read
+                writer.isActive shouldBe true
+                writer.cancelAndJoin()
+                shouldThrow<ClosedChannelException> { client.writeFully(ascii("x")) }
+                // The peer gets the records that made it, then an error: a truncation, or a reset
+                // as the client closed with the server's session ticket unread. Never a clean end.
+                val buf = ByteBuffer.allocate(65536)
+                shouldThrow<IOException> {
+                    withTimeout(10.seconds) {
+                        while (true) {
+                            check(server.read(buf) >= 0) { "a clean end after a cancelled write" }
+                            buf.clear()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    test("failed handshakes leave no fd open") {
+        runEventLoop {
+            val before = openFds()
+            repeat(3) {
+                shouldThrow<SSLHandshakeException> { withTlsPair(host = "wrong.example") { _, _ -> } }
+                TcpListener.bind(LOOPBACK).use { listener ->
+                    val server = async { runCatching { TlsStream.server(listener.accept(), TestPki.server) } }
+                    TcpStream.connect(listener.localAddress).use { plain ->
+                        plain.writeFully(ascii("plaintext\r\n\r\n"))
+                        server.await().exceptionOrNull().shouldBeInstanceOf<SSLException>()
+                    }
+                }
+            }
+            fdsOpenedSince(before).shouldBeEmpty()
         }
     }
 })
