@@ -35,3 +35,24 @@ public fun CoroutineScope.serveTls(
 ): TcpServer = serveTcp(group, address, backlog, noDelay) { tcp ->
     TlsStream.server(tcp, context, config).use { handler(it) }
 }
+
+/**
+ * [serveTls] with the `SSLContext` picked per connection by the host name the client sent as SNI
+ * (null if none): one listener for several names, each with its own certificate. See
+ * [TlsStream.server].
+ *
+ * ```kotlin
+ * serveTls(group, InetSocketAddress(443), { name -> contexts[name] ?: fallback }) { conn -> serve(conn) }
+ * ```
+ */
+public fun CoroutineScope.serveTls(
+    group: EventLoopGroup,
+    address: InetSocketAddress,
+    contextFor: (serverName: String?) -> SSLContext,
+    config: TlsConfig = TlsConfig(),
+    backlog: Int = 1024,
+    noDelay: Boolean = true,
+    handler: suspend CoroutineScope.(TlsStream) -> Unit,
+): TcpServer = serveTcp(group, address, backlog, noDelay) { tcp ->
+    TlsStream.server(tcp, contextFor, config).use { handler(it) }
+}

@@ -34,12 +34,14 @@ import kotlinx.coroutines.withTimeoutOrNull
  * Buffers are heap buffers, as the JDK's own provider encrypts from and to arrays; all are sized
  * from the session and grow when the engine says so (BUFFER_OVERFLOW, BUFFER_UNDERFLOW).
  */
-internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLEngine) {
+internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLEngine, received: ByteBuffer? = null) {
     private val readLock = Mutex()
     private val writeLock = Mutex()
 
-    /** Records received and not yet unwrapped, in read mode (position..limit). */
-    private var netIn: ByteBuffer = emptyReadable(engine.session.packetBufferSize)
+    /** Records received and not yet unwrapped, in read mode (position..limit); starts with [received], if any. */
+    private var netIn: ByteBuffer = emptyReadable(maxOf(engine.session.packetBufferSize, received?.remaining() ?: 0)).also { buf ->
+        if (received != null) buf.clear().put(received).flip()
+    }
 
     /** Plaintext unwrapped and not yet delivered, in read mode. */
     private var appIn: ByteBuffer = emptyReadable(engine.session.applicationBufferSize)

@@ -169,20 +169,37 @@ public class TlsStream private constructor(private val io: TlsEngineIo) : Suspen
         public suspend fun server(stream: UnixStream, context: SSLContext, config: TlsConfig = TlsConfig()): TlsStream =
             open(stream.asTlsTransport(), { serverEngine(context, config) }, config)
 
-        /** Makes the engine, then handshakes over [transport] within the config's timeout; closes [transport] on any failure. */
-        internal suspend fun open(transport: TlsTransport, engine: () -> SSLEngine, config: TlsConfig): TlsStream {
-            val io = try {
-                TlsEngineIo(transport, engine())
-            } catch (e: Throwable) {
-                transport.close()
-                throw e
-            }
+        /**
+         * Handshakes as a server over [stream] with the context [contextFor] picks by the host
+         * name the client sent as SNI (null if it sent none): one server, several names, each
+         * with its own certificate. [contextFor] runs on the caller's dispatcher, once the
+         * ClientHello has arrived; the handshake timeout covers the wait for it.
+         *
+         * ```kotlin
+         * val conn = TlsStream.server(accepted, { name -> if (name == "api.example.com") api else www })
+         * ```
+         */
+        public suspend fun server(
+            stream: TcpStream,
+            contextFor: (serverName: String?) -> SSLContext,
+            config: TlsConfig = TlsConfig(),
+        ): TlsStream = open(stream.asTlsTransport(), config) { transport ->
+            val hello = readFirstRecord(transport)
+            TlsEngineIo(transport, serverEngine(contextFor(serverNameOf(hello)), config), hello)
+        }
+
+        private suspend fun open(transport: TlsTransport, engine: () -> SSLEngine, config: TlsConfig): TlsStream =
+            open(transport, config) { TlsEngineIo(it, engine()) }
+
+        /** Makes the engine's I/O, then handshakes over [transport] within the config's timeout; closes [transport] on any failure. */
+        internal suspend fun open(transport: TlsTransport, config: TlsConfig, start: suspend (TlsTransport) -> TlsEngineIo): TlsStream {
+            var made: TlsEngineIo? = null
             try {
-                withTimeoutOrNull(config.handshakeTimeout) { io.handshake() }
+                withTimeoutOrNull(config.handshakeTimeout) { start(transport).also { made = it }.handshake() }
                     ?: throw SocketTimeoutException("TLS handshake over $transport timed out after ${config.handshakeTimeout}")
-                return TlsStream(io)
+                return TlsStream(made!!)
             } catch (e: Throwable) {
-                io.close()
+                made?.close() ?: transport.close()
                 throw e
             }
         }

@@ -14,8 +14,8 @@ import kotlinx.coroutines.coroutineScope
 
 /**
  * A throw-away PKI made by `openssl` in a temp dir: a CA, a server certificate for `localhost`
- * and 127.0.0.1 (EC P-256, PKCS#8 keys as `openssl req -nodes` writes them) and a client
- * certificate, all signed by the CA. Made once per test JVM; the dir is deleted at exit.
+ * and 127.0.0.1 (EC P-256, PKCS#8 keys as `openssl req -nodes` writes them), a client
+ * certificate, and a second server certificate for `other.test`, all signed by the CA. Made once per test JVM; the dir is deleted at exit.
  */
 internal object TestPki {
     val dir: Path = Files.createTempDirectory("jmio-tls").also { dir ->
@@ -24,7 +24,8 @@ internal object TestPki {
         openssl(dir, "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=jmio test CA")
         Files.writeString(dir.resolve("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
         Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n")
-        for (name in listOf("server", "client")) {
+        Files.writeString(dir.resolve("other.ext"), "subjectAltName=DNS:other.test\n")
+        for (name in listOf("server", "client", "other")) {
             openssl(dir, "req", *ec, "-keyout", "$name.key", "-out", "$name.csr", "-subj", "/CN=jmio test $name")
             openssl(
                 dir, "x509", "-req", "-in", "$name.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
@@ -39,6 +40,9 @@ internal object TestPki {
     val server: SSLContext by lazy {
         TlsContexts.fromPemFiles(path("server.pem"), path("server.key"), path("ca.pem"))
     }
+
+    /** The `other.test` server's key and chain. */
+    val other: SSLContext by lazy { TlsContexts.fromPemFiles(path("other.pem"), path("other.key")) }
 
     /** Trusts the CA only (not the JDK's store). */
     val client: SSLContext by lazy { TlsContexts.fromPemFiles(trustedCertificates = path("ca.pem")) }

@@ -84,15 +84,13 @@ class TlsTrickleTest : FunSpec({
                 val expectDown = down.duplicate()
                 val server = async {
                     exchange({
-                        TlsStream.open(TrickleTransport(b.asTlsTransport(), 2, most), { TlsStream.serverEngine(TestPki.server, config) }, config)
+                        TlsStream.open(TrickleTransport(b.asTlsTransport(), 2, most), config) { TlsEngineIo(it, TlsStream.serverEngine(TestPki.server, config)) }
                     }, down)
                 }
                 val client = exchange({
-                    TlsStream.open(
-                        TrickleTransport(a.asTlsTransport(), 1, most),
-                        { TlsStream.clientEngine(TestPki.client, "localhost", -1, config) },
-                        config,
-                    )
+                    TlsStream.open(TrickleTransport(a.asTlsTransport(), 1, most), config) {
+                        TlsEngineIo(it, TlsStream.clientEngine(TestPki.client, "localhost", -1, config))
+                    }
                 }, up)
                 client shouldBe (protocol to expectDown)
                 server.await() shouldBe (protocol to expectUp)
