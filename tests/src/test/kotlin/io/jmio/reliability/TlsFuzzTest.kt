@@ -94,6 +94,7 @@ class TlsFuzzTest : FunSpec({
     timeout = 120_000L + cases * 1_000L
 
     test("bad TLS input closes its connection only; a bystander is served throughout") {
+        println("TLS fuzz: $cases cases, -Djmio.tls.fuzz.seed=$seed")
         val escaped = Collections.synchronizedList(ArrayList<Throwable>())
         EventLoopGroup(1).use { group ->
             runBlocking(CoroutineExceptionHandler { _, e -> escaped += e }) {
