@@ -120,9 +120,15 @@ public class TlsStream private constructor(private val io: TlsEngineIo) : Suspen
          * handshake timeout the handshake; either passing, or the caller's cancellation, closes
          * the socket.
          *
+         * @param context the engine's source: its trust managers judge the server's certificate
+         *     (the JDK's default trust store by default), its key managers hold a client
+         *     certificate, if any
+         * @param config ALPN, protocols, handshake timeout, hostname verification
+         * @param resolver turns [host] into addresses; see [HostResolver]
          * @throws javax.net.ssl.SSLHandshakeException if the handshake fails (an untrusted or
          *     wrong-host certificate, no common protocol); its message says why
          * @throws java.net.SocketTimeoutException if a timeout passes
+         * @throws java.net.ConnectException if no address of [host] accepts the connection
          */
         public suspend fun connect(
             host: String,
