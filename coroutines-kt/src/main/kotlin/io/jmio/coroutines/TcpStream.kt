@@ -117,26 +117,52 @@ public class TcpStream internal constructor(
      * }
      * ```
      *
-     * With [zeroCopy] the bytes move through a kernel pipe (`splice(2)`, see [Splicer]) and never
-     * enter the JVM; without it, or where the backend cannot splice, through one 64 KiB direct
-     * buffer. Either way at most one pipe or buffer of bytes is in flight: a slow [sink] slows this
-     * stream's sender down through TCP flow control. It is this stream's reader and [sink]'s
-     * writer while it runs, and it reads the socket itself: bytes a [StreamReader] holds already
-     * are not copied. [readTimeout] applies to each wait for data.
+     * Bytes go through one 64 KiB direct buffer, one read and one write each. With [zeroCopy],
+     * once a read fills that buffer (bulk traffic) they move through a kernel pipe instead
+     * (`splice(2)`, see [Splicer]) and never enter the JVM, until a splice moves less than a
+     * quarter of it: small messages are cheaper to copy, since a read that comes back short
+     * proves the socket empty and a splice does not, which costs a splice that can only say
+     * "would block" per message (haproxy's `splice-auto` makes the same choice). Where the
+     * backend cannot splice, it copies. Either way at most one buffer or pipe of bytes is in
+     * flight: a slow [sink] slows this stream's sender down through TCP flow control.
+     *
+     * It is this stream's reader and [sink]'s writer while it runs: bytes a [StreamReader] holds
+     * already are not copied. [readTimeout] applies to each wait for data.
      *
      * **Cancellation:** the copy stops at its next suspension and closes its pipe; bytes taken
-     * from this stream and not yet given to [sink] (at most one pipe's worth) are lost, and both
+     * from this stream and not yet given to [sink] (at most one buffer or pipe) are lost, and both
      * streams stay open (they are the caller's).
      */
     public suspend fun copyTo(sink: TcpStream, zeroCopy: Boolean = true): Long {
+        val buffer = ByteBuffer.allocateDirect(COPY_BUFFER_SIZE)
+        var splicer: Splicer? = null
+        var spliceAllowed = zeroCopy
+        var splicing = false
         var copied = 0L
-        (if (zeroCopy) Splicer.open() else Splicer.openCopying(COPY_BUFFER_SIZE)).use { splicer ->
+        try {
             while (true) {
-                val n = stream.receive(splicer, socket)
-                if (n < 0) break
-                sink.stream.send(splicer, sink.socket)
+                val n: Long
+                if (splicing) {
+                    n = stream.receive(splicer!!, socket)
+                    if (n < 0) break
+                    sink.stream.send(splicer, sink.socket)
+                    spliceAllowed = splicer.isZeroCopy // false once the backend said it cannot splice
+                    splicing = spliceAllowed && n >= COPY_BUFFER_SIZE / 4
+                } else {
+                    buffer.clear()
+                    n = stream.read(buffer).toLong()
+                    if (n < 0) break
+                    buffer.flip()
+                    sink.stream.writeFully(buffer)
+                    if (spliceAllowed && n == COPY_BUFFER_SIZE.toLong()) {
+                        splicing = true
+                        if (splicer == null) splicer = Splicer.open()
+                    }
+                }
                 copied += n
             }
+        } finally {
+            splicer?.close()
         }
         sink.shutdown(Shutdown.WRITE)
         return copied
@@ -237,7 +263,7 @@ public class TcpStream internal constructor(
             }
         }
 
-        /** [copyTo]'s buffer where it copies: one pipe's worth, as Linux sizes pipes by default. */
+        /** [copyTo]'s buffer: one pipe's worth, as Linux sizes pipes by default. */
         private const val COPY_BUFFER_SIZE = 64 * 1024
 
         /** RFC 8305's recommended "Connection Attempt Delay". */

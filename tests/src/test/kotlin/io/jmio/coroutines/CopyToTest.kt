@@ -82,6 +82,30 @@ class CopyToTest : FunSpec({
             }
         }
 
+        test("$mode: small and bulk messages in turn arrive in order (copying and splicing take turns)") {
+            val pipesBefore = openPipes()
+            val sizes = listOf(10, 4 shl 20, 10, 1, 4 shl 20, 100)
+            runEventLoop {
+                withTwoPairs { into, source, sink, out ->
+                    val copied = async { source.copyTo(sink, zeroCopy) }
+                    for ((i, size) in sizes.withIndex()) {
+                        val sent = pattern(i + 7, size)
+                        val writer = launch { into.writeFully(sent.duplicate()) }
+                        val back = ByteBuffer.allocateDirect(size)
+                        withTimeout(30_000) { out.readFully(back) }
+                        writer.join()
+                        withClue("message $i of $size bytes") { (back.flip() == sent) shouldBe true }
+                        // Bulk switches a zero-copy copy to a pipe (kept to the end); copying never opens one.
+                        if (i == 1) (openPipes() - pipesBefore).size shouldBe (if (zeroCopy) 2 else 0)
+                    }
+                    into.shutdown(Shutdown.WRITE)
+                    withTimeout(10_000) { copied.await() } shouldBe sizes.sumOf { it.toLong() }
+                    out.read(ByteBuffer.allocate(1)) shouldBe -1
+                }
+            }
+            (openPipes() - pipesBefore).shouldBeEmpty()
+        }
+
         test("$mode: half-close passes through each way while the other direction still flows") {
             runEventLoop {
                 withTwoPairs { left, leftEnd, rightEnd, right ->
