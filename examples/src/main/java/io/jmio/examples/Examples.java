@@ -49,7 +49,7 @@ final class Examples {
             new Example("proxy", "TCP proxy to --upstream, with half-close, backpressure and byte counts",
                     List.of(host(), port(7002), threads(), requiredHostPort("upstream", "where to forward connections"),
                             integer("connect-timeout", "MS", "upstream connect timeout", 5_000, 1, 3_600_000),
-                            choice("forward", "how bytes move: splice (kernel pipes, zero-copy) or copy (a buffer)",
+                            choice("forward", "how bytes move: splice (bulk through kernel pipes, zero-copy) or copy (always a buffer)",
                                     "splice", "copy")),
                     options -> Serve.untilSignalled(new TcpProxy(options.hostPort("upstream"),
                             options.longValue("connect-timeout"), options.string("forward").equals("splice"), System.err)

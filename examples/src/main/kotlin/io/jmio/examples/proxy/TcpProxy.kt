@@ -18,10 +18,10 @@ import kotlinx.coroutines.withTimeout
  * - The upstream connect has a timeout; a client whose upstream cannot be reached is closed.
  * - Half-close passes through: when one side finishes sending (EOF), the proxy shuts down the
  *   other side's output and keeps the opposite direction flowing until it ends too.
- * - With [zeroCopy] bytes move between the sockets through kernel pipes (`splice(2)`) and never
- *   enter the JVM; otherwise through one 64 KiB buffer per direction. Either way at most one pipe
- *   or buffer per direction is in flight, so a slow reader slows the sender down through TCP flow
- *   control: memory never grows with the transfer.
+ * - Bytes go through one 64 KiB buffer per direction; with [zeroCopy], bulk transfers (reads that
+ *   fill it) move through a kernel pipe instead (`splice(2)`) and never enter the JVM. Either way
+ *   at most one buffer or pipe per direction is in flight, so a slow reader slows the sender down
+ *   through TCP flow control: memory never grows with the transfer.
  * - When a connection ends, one line with both byte counts goes to [log].
  */
 class TcpProxy(
