@@ -15,25 +15,18 @@ internal interface TlsTransport : SuspendingRawSource, SuspendingRawSink {
     fun shutdown(how: Shutdown)
 }
 
-internal fun TcpStream.asTlsTransport(): TlsTransport {
+internal fun TcpStream.asTlsTransport(): TlsTransport = tlsTransport(socket::write, this::shutdown)
+
+internal fun UnixStream.asTlsTransport(): TlsTransport = tlsTransport(socket::write, this::shutdown)
+
+/** A stream's reads and writes as they are, with its own non-blocking write and shutdown. */
+private fun <S> S.tlsTransport(write: (ByteBuffer) -> Int, shutdownStream: (Shutdown) -> Unit): TlsTransport
+    where S : SuspendingRawSource, S : SuspendingRawSink {
     val stream = this
     return object : TlsTransport, SuspendingRawSource by stream, SuspendingRawSink by stream {
-        override fun writeNow(src: ByteBuffer): Int = stream.socket.write(src)
+        override fun writeNow(src: ByteBuffer): Int = write(src)
 
-        override fun shutdown(how: Shutdown) = stream.shutdown(how)
-
-        override fun close() = stream.close()
-
-        override fun toString(): String = stream.toString()
-    }
-}
-
-internal fun UnixStream.asTlsTransport(): TlsTransport {
-    val stream = this
-    return object : TlsTransport, SuspendingRawSource by stream, SuspendingRawSink by stream {
-        override fun writeNow(src: ByteBuffer): Int = stream.socket.write(src)
-
-        override fun shutdown(how: Shutdown) = stream.shutdown(how)
+        override fun shutdown(how: Shutdown) = shutdownStream(how)
 
         override fun close() = stream.close()
 
