@@ -9,6 +9,7 @@ import io.jmio.unix.PipeReceiver
 import io.jmio.unix.UnixDatagram
 import io.jmio.unix.UnixStream
 import java.io.File
+import java.io.IOException
 import java.net.StandardProtocolFamily
 import java.net.UnixDomainSocketAddress
 import java.nio.ByteBuffer
@@ -109,6 +110,19 @@ object UnixTesting {
 
     /** The identity of the file behind an fd ("pipe:[1234]", "socket:[5678]"). */
     fun fdTarget(fd: Int): String = Files.readSymbolicLink(Path.of("/proc/self/fd/$fd")).toString()
+
+    /**
+     * How many of this process's fds refer to one of [targets] (see [fdTarget]). Unlike [openFdCount], other
+     * threads of the JVM (the JIT, the GC, a test's stragglers) opening or closing their own fds cannot move it.
+     */
+    fun openFdsTo(vararg targets: String): Int =
+        File("/proc/self/fd").listFiles()!!.count { link ->
+            try {
+                Files.readSymbolicLink(link.toPath()).toString() in targets
+            } catch (closedMeanwhile: IOException) {
+                false
+            }
+        }
 
     fun direct(bytes: ByteArray): ByteBuffer = ByteBuffer.allocateDirect(bytes.size).put(bytes).flip()
 

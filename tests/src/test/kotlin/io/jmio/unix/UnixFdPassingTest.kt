@@ -13,7 +13,7 @@ import io.jmio.testing.UnixTesting.gcMillisWhileBlockedReading
 import io.jmio.testing.UnixTesting.isCloseOnExec
 import io.jmio.testing.UnixTesting.isNonBlocking
 import io.jmio.testing.UnixTesting.makeBlocking
-import io.jmio.testing.UnixTesting.openFdCount
+import io.jmio.testing.UnixTesting.openFdsTo
 import io.jmio.testing.UnixTesting.rawBlockingPipe
 import io.jmio.testing.UnixTesting.withDatagramPair
 import io.jmio.testing.UnixTesting.withStreamPair
@@ -23,7 +23,6 @@ import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeTrue
 import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
-import io.kotest.matchers.ints.shouldBeLessThanOrEqual
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
@@ -157,14 +156,15 @@ class UnixFdPassingTest : FunSpec({
             val pipes = List(3) { Pipe.open() }
             try {
                 a.sendWithFds(direct("zz"), *pipes.map { it.receiver() }.toTypedArray())
-                val before = openFdCount()
+                val targets = pipes.map { fdTarget(it.receiver().rawFd()) }.toTypedArray()
+                val before = openFdsTo(*targets)
                 val fds = IntArray(1)
                 val buffer = ByteBuffer.allocate(8)
                 val e = shouldThrow<SocketException> { b.receiveWithFds(buffer, fds) }
                 e.message shouldContain "MSG_CTRUNC"
                 fds[0] shouldBe -1
                 buffer.written() shouldBe "zz".toByteArray()
-                openFdCount() shouldBeLessThanOrEqual before
+                openFdsTo(*targets) shouldBe before
             } finally {
                 pipes.forEach { it.close() }
             }
@@ -175,10 +175,11 @@ class UnixFdPassingTest : FunSpec({
         withStreamPair { a, b ->
             Pipe.open().use { pipe ->
                 a.sendWithFds(direct("z"), pipe.receiver(), pipe.sender())
-                val before = openFdCount()
+                val target = fdTarget(pipe.receiver().rawFd()) // both ends name the same pipe
+                openFdsTo(target) shouldBe 2
                 shouldThrow<SocketException> { b.receiveWithFds(ByteBuffer.allocate(8), IntArray(1)) }
                     .message shouldContain "more arrived than fds has room for (1)"
-                openFdCount() shouldBeLessThanOrEqual before
+                openFdsTo(target) shouldBe 2
             }
         }
     }
@@ -186,12 +187,12 @@ class UnixFdPassingTest : FunSpec({
     test("a plain read of the carrying byte discards the fds without leaking them") {
         withStreamPair { a, b ->
             Pipe.open().use { pipe ->
-                val before = openFdCount()
+                val target = fdTarget(pipe.receiver().rawFd())
                 repeat(100) {
                     a.sendWithFds(direct("d"), pipe.receiver(), pipe.sender()) shouldBe 1
                     b.read(ByteBuffer.allocate(1)) shouldBe 1
                 }
-                openFdCount() shouldBeLessThanOrEqual before + 2
+                openFdsTo(target) shouldBe 2
             }
         }
     }
