@@ -2,6 +2,12 @@ package io.jmio.coroutines
 
 import java.io.EOFException
 import java.nio.ByteBuffer
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.intercepted
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 import kotlinx.io.Buffer
 import kotlinx.io.Source
 import kotlinx.io.indexOf
@@ -77,6 +83,7 @@ public class StreamReader(
     private val chunk: ByteBuffer = ByteBuffer.allocateDirect(readSize)
     private var ended = false
     private var lineScanFrom = 0L
+    private val refill = Refill()
 
     // The refill helpers are inline, so a read that must refill suspends in one coroutine frame
     // (its own slow path) instead of one per helper: each frame is an allocation per suspension.
@@ -109,13 +116,13 @@ public class StreamReader(
     /** Refills until [buffer] holds at least [byteCount] bytes: false if the stream ends first. */
     public suspend fun request(byteCount: Long): Boolean {
         require(byteCount >= 0) { "byteCount < 0: $byteCount" }
-        return fillTo(byteCount)
+        return if (buffer.size >= byteCount) true else refillFor(REQUEST, byteCount)
     }
 
     /** Refills until [buffer] holds at least [byteCount] bytes. @throws EOFException if the stream ends first */
     public suspend fun require(byteCount: Long) {
         require(byteCount >= 0) { "byteCount < 0: $byteCount" }
-        fillOrThrow(byteCount)
+        if (buffer.size < byteCount) refillFor<Unit>(REQUIRE, byteCount)
     }
 
     /** True when nothing is buffered and the stream has ended; refills (suspends) to find out. */
@@ -275,7 +282,8 @@ public class StreamReader(
         checkLimit(limit)
         val lf = buffer.indexOf(LF, 0, minOf(buffer.size, limit + 2L))
         if (lf >= 0) return takeLine(lf, limit)
-        return refillThenReadLine(limit, strict = false)
+        lineScanFrom = minOf(buffer.size, limit + 2L) // scanned already
+        return refillFor(LINE, limit.toLong())
     }
 
     /**
@@ -289,20 +297,19 @@ public class StreamReader(
         checkLimit(limit)
         val lf = buffer.indexOf(LF, 0, minOf(buffer.size, limit + 2L))
         if (lf >= 0) return takeLine(lf, limit)
-        return refillThenReadLine(limit, strict = true)!!
+        lineScanFrom = minOf(buffer.size, limit + 2L)
+        return refillFor(STRICT_LINE, limit.toLong())
     }
 
-    private suspend fun refillThenReadLine(limit: Int, strict: Boolean): String? {
-        // A line of `limit` bytes ends by byte limit + 2 (CR LF); scanning from where the last
-        // scan stopped keeps a line that arrives byte by byte linear. The scan position is a
-        // field, not a local: this function's coroutine frame, allocated by every readLine that
-        // suspends, then holds only the two arguments.
-        lineScanFrom = minOf(buffer.size, limit + 2L)
-        while (true) {
-            scanLine(limit).let { lf -> if (lf >= 0) return takeLine(lf, limit) }
-            if (buffer.size >= limit + 2L || !fill()) break
-        }
+    /**
+     * What the buffered bytes say to a line read: the line, null (end of stream), or [NEED_MORE].
+     * A line of `limit` bytes ends by byte limit + 2 (CR LF); scanning from where the last scan
+     * stopped keeps a line that arrives byte by byte linear.
+     */
+    private fun lineOrNeedMore(limit: Int, strict: Boolean): Any? {
+        scanLine(limit).let { lf -> if (lf >= 0) return takeLine(lf, limit) }
         if (buffer.size >= limit + 2L) throw tooLong("a line", limit)
+        if (!ended) return NEED_MORE
         // The stream ended without a line end.
         if (strict) throw EOFException("end of stream in a line of ${buffer.size} bytes")
         if (buffer.size == 0L) return null
@@ -358,22 +365,114 @@ public class StreamReader(
             val length = frameLength()
             if (length <= limit && buffer.size >= FRAME_HEADER + length) return takeFrame(length)
         }
-        return refillThenReadFrame(limit)
+        return refillFor(FRAME, limit.toLong())
     }
 
-    private suspend fun refillThenReadFrame(limit: Int): ByteArray? {
-        // The length is read again from the buffer rather than kept in a local, so this function's
-        // coroutine frame (allocated by every readFrame that suspends) holds only the limit.
-        while (buffer.size < FRAME_HEADER) {
-            if (fill()) continue
+    /** What the buffered bytes say to a frame read: the payload, null (end of stream), or [NEED_MORE]. */
+    private fun frameOrNeedMore(limit: Int): Any? {
+        if (buffer.size < FRAME_HEADER) {
+            if (!ended) return NEED_MORE
             if (buffer.size == 0L) return null
             throw EOFException("end of stream in a frame length, ${buffer.size} of 4 bytes buffered")
         }
-        if (frameLength() > limit) throw TooLongFrameException("a frame length of ${frameLength()} bytes is over its limit of $limit bytes")
-        while (buffer.size < FRAME_HEADER + frameLength()) {
-            if (!fill()) throw EOFException("end of stream in a frame of ${frameLength()} bytes, ${buffer.size - FRAME_HEADER} buffered")
+        val length = frameLength()
+        if (length > limit) throw TooLongFrameException("a frame length of $length bytes is over its limit of $limit bytes")
+        if (buffer.size >= FRAME_HEADER + length) return takeFrame(length)
+        if (!ended) return NEED_MORE
+        throw EOFException("end of stream in a frame of $length bytes, ${buffer.size - FRAME_HEADER} buffered")
+    }
+
+    /** What the buffered bytes say to [request] and [require]: true or Unit, false or EOF, or [NEED_MORE]. */
+    private fun countOrNeedMore(byteCount: Long, orEnd: Boolean): Any? = when {
+        buffer.size >= byteCount -> if (orEnd) true else Unit
+        !ended -> NEED_MORE
+        orEnd -> false
+        else -> throw EOFException("end of stream with ${buffer.size} of $byteCount bytes buffered")
+    }
+
+    /** One step of [refill]'s read: the result of [what], or [NEED_MORE]. */
+    private fun attempt(what: Int, argument: Long): Any? = when (what) {
+        LINE -> lineOrNeedMore(argument.toInt(), strict = false)
+        STRICT_LINE -> lineOrNeedMore(argument.toInt(), strict = true)
+        FRAME -> frameOrNeedMore(argument.toInt())
+        REQUEST -> countOrNeedMore(argument, orEnd = true)
+        else -> countOrNeedMore(argument, orEnd = false)
+    }
+
+    /** Refills until [attempt] of [what] has a result, and returns it. A tail call: no coroutine frame. */
+    @Suppress("UNCHECKED_CAST")
+    private suspend fun <T> refillFor(what: Int, argument: Long): T =
+        suspendCoroutineUninterceptedOrReturn { caller -> refill.start(what, argument, caller as Continuation<Any?>) as T }
+
+    /**
+     * The continuation of every refill of a multi-refill read (lines, frames, [request],
+     * [require]): one per reader, reused. A suspend function of its own would allocate its
+     * coroutine frame, and the wrapper that dispatches it, on every read that suspends. It parks
+     * with the source's `read` as that read's continuation, and on each completion copies the
+     * bytes in and tries the read again; with a result it resumes the caller through the
+     * caller's own (cached) interceptor.
+     */
+    private inner class Refill : Continuation<Int> {
+        private var caller: Continuation<Any?>? = null
+        private var what = 0
+        private var argument = 0L
+
+        @Suppress("UNCHECKED_CAST")
+        private val read = source::read as Function2<ByteBuffer, Continuation<Int>, Any?>
+
+        override val context: CoroutineContext get() = caller?.context ?: EmptyCoroutineContext
+
+        /** The read's result, or [COROUTINE_SUSPENDED] once it waits for the stream. */
+        fun start(what: Int, argument: Long, caller: Continuation<Any?>): Any? {
+            check(this.caller == null) { "another coroutine is reading from this StreamReader" }
+            this.what = what
+            this.argument = argument
+            this.caller = caller
+            return drive()
         }
-        return takeFrame(frameLength())
+
+        private fun drive(): Any? {
+            try {
+                while (true) {
+                    val result = attempt(what, argument)
+                    if (result !== NEED_MORE) {
+                        caller = null
+                        return result
+                    }
+                    chunk.clear()
+                    val n = read.invoke(chunk, this)
+                    if (n === COROUTINE_SUSPENDED) return n
+                    absorb(n as Int)
+                }
+            } catch (e: Throwable) {
+                caller = null
+                throw e
+            }
+        }
+
+        /** A read cancelled or failed has read nothing; one that returned is copied in before anything else. */
+        private fun absorb(n: Int) {
+            if (n < 0) {
+                ended = true
+            } else {
+                chunk.flip()
+                buffer.transferFrom(chunk)
+            }
+        }
+
+        override fun resumeWith(result: Result<Int>) {
+            val waiting = caller!!
+            val outcome = try {
+                absorb(result.getOrThrow())
+                val value = drive()
+                if (value === COROUTINE_SUSPENDED) return
+                Result.success(value)
+            } catch (e: Throwable) {
+                caller = null
+                Result.failure(e)
+            }
+            waiting.intercepted().resumeWith(outcome)
+        }
     }
 
     /** The unsigned length at the head of [buffer], which holds at least 4 bytes; consumes nothing. */
@@ -424,6 +523,12 @@ public class StreamReader(
         /** The default size of one refill or one flushed piece: 8 KiB, a kotlinx-io segment. */
         public const val DEFAULT_IO_SIZE: Int = 8192
 
+        private val NEED_MORE = Any()
+        private const val LINE = 0
+        private const val STRICT_LINE = 1
+        private const val FRAME = 2
+        private const val REQUEST = 3
+        private const val REQUIRE = 4
         private const val LF = '\n'.code.toByte()
         private const val CR = '\r'.code.toByte()
         private const val FRAME_HEADER = 4

@@ -8,13 +8,14 @@ import kotlinx.coroutines.launch
 /**
  * The heap a line (or frame) round trip through [StreamReader] and [StreamWriter] allocates after
  * warm-up, client and server together on one loop thread (whose allocation counter sees it all).
- * The floor is the two `String`s (or payload arrays) the two sides' reads must return; on top
- * come one coroutine frame per read that suspended in a refill (one per side) and the test's own
- * suspend lambda per trip. Measured on JDK 17: 448 B per line (two Strings: 208 B), 448 B per
- * frame by readInt + readByteArray and 400 B by readFrame + writeFrame (two arrays: 160 B). The
- * bounds catch a per-byte cost, a second copy of each line (a CharArray decode, +288 B) or of
- * one payload (+80 B), an object per helper call, or readLine's refill frame growing back to its
- * former 88 B (+80 B per trip).
+ * The floor is the two `String`s (or payload arrays) the two sides' reads must return, and the
+ * test's own suspend lambda per trip (its frame and its dispatch wrapper: 96 B). readLine,
+ * readFrame, request and require suspend through one continuation per reader, reused, so they add
+ * nothing; readInt and readByteArray suspend in a frame of their own (one per side). Measured on
+ * JDK 17: 304 B per line (two Strings: 208 B), 256 B per frame by readFrame + writeFrame (two
+ * arrays: 160 B), 448 B by readInt + readByteArray. The bounds catch a per-byte cost, a second
+ * copy of each line (a CharArray decode, +288 B) or of one payload (+80 B), an object per helper
+ * call, or a refill that allocates its frame again (+96 B per trip, one per side).
  */
 class BufferedAllocationTest : FunSpec({
     timeout = 120_000
@@ -63,7 +64,7 @@ class BufferedAllocationTest : FunSpec({
             },
         )
         println("buffered line echo: $perLine B per round trip (client + server, two 63-char Strings)")
-        perLine shouldBeLessThan 520
+        perLine shouldBeLessThan 380
     }
 
     test("a length-prefixed 64-byte frame round trip allocates the two payload arrays and little else") {
@@ -103,6 +104,6 @@ class BufferedAllocationTest : FunSpec({
             },
         )
         println("readFrame/writeFrame echo: $perFrame B per round trip (client + server, two 64-byte arrays)")
-        perFrame shouldBeLessThan 470
+        perFrame shouldBeLessThan 330
     }
 })

@@ -6,6 +6,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import java.io.EOFException
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.async
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
@@ -247,6 +248,39 @@ class StreamReaderTest : FunSpec({
                 input.buffer.size shouldBe 3L
                 client.writeFully(java.nio.ByteBuffer.wrap("lo\n".toByteArray()))
                 withTimeout(5_000) { input.readLine() } shouldBe "hello"
+            }
+        }
+    }
+
+    test("a second reader while one waits in a refill gets IllegalStateException; the first still gets its line") {
+        runEventLoop {
+            withConnectedPair { client, conn ->
+                val input = conn.reader()
+                val first = async { input.readLine() }
+                repeat(10) { yield() } // let it park in its refill
+                shouldThrow<IllegalStateException> { input.readFrame() }.message shouldContain "another coroutine"
+                shouldThrow<IllegalStateException> { input.require(1) }
+                client.writeFully(java.nio.ByteBuffer.wrap("mine\n".toByteArray()))
+                withTimeout(5_000) { first.await() } shouldBe "mine"
+                client.writeFully(java.nio.ByteBuffer.wrap("next\n".toByteArray()))
+                withTimeout(5_000) { input.readLine() } shouldBe "next" // the refill is free again
+            }
+        }
+    }
+
+    test("closed while suspended in a refill: the reader resumes with the close, keeps its bytes, and refills no more") {
+        runEventLoop {
+            withConnectedPair { client, conn ->
+                val input = conn.reader()
+                client.writeFully(java.nio.ByteBuffer.wrap("par".toByteArray()))
+                input.request(3) shouldBe true
+                val waiting = async { runCatching { input.readLine() } }
+                repeat(10) { yield() }
+                conn.close()
+                val failure = withTimeout(5_000) { waiting.await() }.exceptionOrNull()
+                (failure is java.nio.channels.AsynchronousCloseException) shouldBe true
+                input.buffer.size shouldBe 3L
+                shouldThrow<java.nio.channels.ClosedChannelException> { input.readLine() }
             }
         }
     }
