@@ -14,7 +14,8 @@ import java.util.List;
  *   (default)  kv, http, proxy and proxy-bulk suites, 3 rounds, 2 s warm-up + 3 s window per test; writes the README block
  *   --quick    the same suites and tests, 1 round, 1 s + 1.5 s (wrk: 2 s)            (a rough look, under 2 min)
  *   --smoke    kv (GET, with and without -P 16) and proxy, 1 round, 0.5 s + 1 s       (does it run at all)
- *   --tls      the TLS suites (https, tls-handshakes, tls-echo), 3 rounds, 5 s + 5 s; writes README's TLS block
+ *   --tls      the TLS suites (https, tls-handshakes, tls-echo), 3 rounds, 5 s + 5 s (handshakes: 25 s + 5 s);
+ *              writes README's TLS block
  *              (with --quick: 1 s + 1.5 s, no README)
  * </pre>
  */

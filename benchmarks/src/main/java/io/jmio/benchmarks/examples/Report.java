@@ -151,12 +151,15 @@ record Report(Options options, Machine machine, List<Suite> suites, Results resu
                 + "SSLEngine (Netty: `SslProvider.JDK`), restricted to %s with %s by `%s` (jmio takes the context's "
                 + "defaults; the Netty servers pass these properties to their SslContextBuilder). `https` is wrk over keep-alive "
                 + "connections; `tls-handshakes` the same with `Connection: close` on every request, so each request is a new "
-                + "TCP connection and a full handshake (wrk resumes no sessions); `tls-echo` is the echo harness's native load "
+                + "TCP connection and a full handshake (the servers write about 1.15 KB per connection, certificate included), "
+                + "after a warm-up %d times as long as the others' (see Wrk.HANDSHAKE_WARMUP_FACTOR: the JIT is still compiling "
+                + "the key exchange after the short one); `tls-echo` is the echo harness's native load "
                 + "generator (`loadgen.c` built with OpenSSL) on %d connections, each sending 64 bytes and waiting for their echo, "
                 + "every connection handshaken before its %s s warm-up and checked to have negotiated %s; a request there is a "
                 + "round trip. Server heap per request: bytes allocated by every thread of the server's JVM over the window "
                 + "(HotSpot's per-thread counters, through the allocation probe agent), divided by its requests.",
-                TlsKey.KEY_TYPE, TlsKey.PROTOCOL, TlsKey.CIPHER_SUITE, String.join(" ", TlsKey.JVM_OPTIONS), options.connections,
+                TlsKey.KEY_TYPE, TlsKey.PROTOCOL, TlsKey.CIPHER_SUITE, String.join(" ", TlsKey.JVM_OPTIONS),
+                Wrk.HANDSHAKE_WARMUP_FACTOR, options.connections,
                 seconds(options.warmupMillis), io.jmio.benchmarks.echo.harness.LoadGenerator.TLS_NEGOTIATED);
     }
 
