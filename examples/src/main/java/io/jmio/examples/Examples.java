@@ -10,7 +10,9 @@ import static io.jmio.examples.cli.Option.threads;
 import io.jmio.examples.chat.ChatRoom;
 import io.jmio.examples.chat.ChatServer;
 import io.jmio.examples.cli.Example;
+import io.jmio.examples.cli.Option;
 import io.jmio.examples.cli.Options;
+import io.jmio.examples.cli.TlsOptions;
 import io.jmio.examples.cli.UsageException;
 import io.jmio.examples.core.ReadinessDemo;
 import io.jmio.examples.demo.Demo;
@@ -25,8 +27,11 @@ import io.jmio.examples.proxy.TcpProxy;
 import io.jmio.examples.server.RunningServer;
 import io.jmio.examples.server.Serve;
 import io.jmio.examples.udp.UdpEchoServer;
-import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 
 /** The examples the CLI runs, in the order its usage lists them. */
 final class Examples {
@@ -37,7 +42,7 @@ final class Examples {
                             integer("size", "BYTES", "message size", 64, 1, 1 << 20)),
                     Examples::demo),
             new Example("echo", "echo server: sends every byte back",
-                    List.of(host(), port(7000), threads(), choice("api", "which API it is written with",
+                    withTls(host(), port(7000), threads(), choice("api", "which API it is written with",
                             EchoServers.APIS.toArray(new String[0]))),
                     Examples::echo),
             new Example("chat", "line-based chat room: /nick NAME, /who, /quit; slow clients are dropped",
@@ -55,7 +60,7 @@ final class Examples {
                             options.longValue("connect-timeout"), options.string("forward").equals("splice"), System.err)
                             .start(options.address(), options.threads()))),
             new Example("http", "HTTP/1.1 server: GET / answers Hello, World!",
-                    List.of(host(), port(8080), threads(), choice("api", "which API it is written with", "coroutines", "core"),
+                    withTls(host(), port(8080), threads(), choice("api", "which API it is written with", "coroutines", "core"),
                             integer("idle-timeout", "MS", "close connections idle this long", 30_000, 1, 3_600_000)),
                     Examples::http),
             new Example("kv", "in-memory key-value server speaking RESP2 (redis-cli, redis-benchmark)",
@@ -73,7 +78,18 @@ final class Examples {
                         return 0;
                     }));
 
+    /** The options of any example that take no value, for {@link io.jmio.examples.cli.CommandLine#split}. */
+    static final Set<String> FLAGS = ALL.stream().flatMap(example -> example.options.stream())
+            .filter(Option::isFlag).map(Option::name).collect(Collectors.toUnmodifiableSet());
+
     private Examples() {}
+
+    /** {@code options}, then {@code --tls}, {@code --cert} and {@code --key}. */
+    private static List<Option> withTls(Option... options) {
+        List<Option> all = new ArrayList<>(List.of(options));
+        all.addAll(TlsOptions.options());
+        return all;
+    }
 
     static Example find(String name) {
         return ALL.stream().filter(example -> example.name.equals(name)).findFirst().orElse(null);
@@ -85,21 +101,23 @@ final class Examples {
         return 0;
     }
 
-    private static int echo(Options options) throws IOException, InterruptedException, UsageException {
+    private static int echo(Options options) throws Exception {
+        SSLContext tls = TlsOptions.context(options, options.string("api"), System.err);
         RunningServer server;
         try {
-            server = EchoServers.start(options.string("api"), options.address(), options.threads());
+            server = EchoServers.start(options.string("api"), options.address(), options.threads(), tls);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         return Serve.untilSignalled(server);
     }
 
-    private static int http(Options options) throws IOException, InterruptedException {
+    private static int http(Options options) throws Exception {
         long idleMillis = options.longValue("idle-timeout");
+        SSLContext tls = TlsOptions.context(options, options.string("api"), System.err);
         RunningServer server = options.string("api").equals("core")
                 ? CoreHttpServer.start(options.address(), options.threads(), idleMillis)
-                : new CoroutineHttpServer(idleMillis, new HttpDate()).start(options.address(), options.threads());
+                : new CoroutineHttpServer(idleMillis, new HttpDate()).start(options.address(), options.threads(), tls);
         return Serve.untilSignalled(server);
     }
 }

@@ -22,7 +22,7 @@ public final class Main {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         CommandLine line;
         try {
-            line = CommandLine.split(args);
+            line = CommandLine.split(args, Examples.FLAGS);
         } catch (UsageException e) {
             return usageError(e.getMessage(), null, err);
         }

@@ -29,6 +29,11 @@ public final class EchoServerArgs {
         return value;
     }
 
+    /** The argument after option {@code name}, or null when it is not given. */
+    public static String stringOption(String[] args, String name) {
+        return value(args, name);
+    }
+
     /** The argument after {@code name}, or null when {@code name} is absent. */
     private static String value(String[] args, String name) {
         for (int i = 0; i < args.length; i++) {

@@ -14,12 +14,18 @@ import java.util.List;
  *   (default)  kv, http, proxy and proxy-bulk suites, 3 rounds, 2 s warm-up + 3 s window per test; writes the README block
  *   --quick    the same suites and tests, 1 round, 1 s + 1.5 s (wrk: 2 s)            (a rough look, under 2 min)
  *   --smoke    kv (GET, with and without -P 16) and proxy, 1 round, 0.5 s + 1 s       (does it run at all)
+ *   --tls      the TLS suites (https, tls-handshakes, tls-echo), 3 rounds, 5 s + 5 s (handshakes: 25 s + 5 s);
+ *              writes README's TLS block
+ *              (with --quick: 1 s + 1.5 s, no README)
  * </pre>
  */
 final class Options {
     static final String USAGE = String.join("\n",
-            "usage: run-examples.sh [--quick | --smoke] [options]",
-            "  --suites kv,http,...     comparisons to run: kv, http, proxy, proxy-bulk (default: all four)",
+            "usage: run-examples.sh [--quick | --smoke] [--tls] [options]",
+            "  --tls                    the TLS suites against Netty's SslHandler: https, tls-handshakes, tls-echo;",
+            "                           the default mode writes README's '" + Report.TLS_README.begin() + "' block instead",
+            "  --suites kv,http,...     comparisons to run: kv, http, proxy, proxy-bulk, https, tls-handshakes, tls-echo",
+            "                           (default: the first four)",
             "  --kv-tests set,get,...   redis-benchmark tests (default: ping_inline,ping_mbulk,set,get,incr)",
             "  --pipelines 1,16         redis-benchmark -P values, each test runs with every one (default 1,16)",
             "  --connections N          client connections, redis-benchmark -c and wrk -c (default 50)",
@@ -32,10 +38,13 @@ final class Options {
             "  --server-cpu N           CPU every server is pinned to (default 0)",
             "  --client-cpu N           CPU the clients and the harness are pinned to (default 1)");
 
-    static final List<String> ALL_SUITES = List.of("kv", "http", "proxy", "proxy-bulk");
+    static final List<String> DEFAULT_SUITES = List.of("kv", "http", "proxy", "proxy-bulk");
+    static final List<String> ALL_SUITES = List.of("kv", "http", "proxy", "proxy-bulk", "https", "tls-handshakes", "tls-echo");
 
     String mode = "default";
-    List<String> suites = ALL_SUITES;
+    /** The TLS run: its README block is the TLS one. */
+    boolean tls;
+    List<String> suites = DEFAULT_SUITES;
     List<String> kvTests = List.of("ping_inline", "ping_mbulk", "set", "get", "incr");
     List<Integer> pipelines = List.of(1, 16);
     int connections = 50;
@@ -49,7 +58,7 @@ final class Options {
 
     static Options parse(String... args) {
         Options o = new Options();
-        HarnessArgs.parse(args, USAGE, List.of("--quick", "--smoke"), o::mode, (arg, value) -> {
+        HarnessArgs.parse(args, USAGE, List.of("--quick", "--smoke", "--tls"), o::mode, (arg, value) -> {
             switch (arg) {
                 case "--suites" -> o.suites = names(arg, value, ALL_SUITES);
                 case "--kv-tests" -> o.kvTests = names(arg, value, null);
@@ -71,6 +80,18 @@ final class Options {
 
     /** Both modes are one short round without touching the README; smoke also trims what runs. */
     private void mode(String flag) {
+        if (flag.equals("--tls")) {
+            tls = true;
+            suites = Suites.TLS;
+            if (mode.equals("default")) {
+                // The JDK's SSLEngine and its EC code take seconds of C2 to reach speed (a 1 s warm-up left
+                // Netty at a fifth of its rate): a longer warm-up and window, in under 5 minutes.
+                warmupMillis = 5000;
+                measureMillis = 5000;
+            }
+            mode = mode.equals("default") ? "tls" : mode + ", tls";
+            return;
+        }
         mode = flag.substring(2);
         rounds = 1;
         readme = null;

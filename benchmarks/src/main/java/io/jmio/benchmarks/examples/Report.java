@@ -26,14 +26,16 @@ import java.util.Locale;
 record Report(Options options, Machine machine, List<Suite> suites, Results results, ZonedDateTime started, Duration took,
               double loadAfter) {
     static final ReadmeBlock README = new ReadmeBlock("<!-- examples-results:begin -->", "<!-- examples-results:end -->");
+    /** The TLS run's block ({@code --tls}), beside the plain-TCP ones. */
+    static final ReadmeBlock TLS_README = new ReadmeBlock("<!-- tls-results:begin -->", "<!-- tls-results:end -->");
 
     String fileStem() {
-        return "examples-" + started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm", Locale.ROOT));
+        return (options.tls ? "tls-" : "examples-") + started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm", Locale.ROOT));
     }
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("### Examples vs redis-server and Netty, ")
+        md.append(options.tls ? "### TLS: jmio vs Netty's SslHandler on the same JDK provider, " : "### Examples vs redis-server and Netty, ")
                 .append(started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)))
                 .append(" (").append(options.mode).append(" mode)\n\n");
         md.append(machine.summary(loadAfter));
@@ -42,13 +44,17 @@ record Report(Options options, Machine machine, List<Suite> suites, Results resu
         for (Suite suite : suites) table(md, suite);
         failures(md);
         md.append("**Method.** ").append(method()).append('\n');
+        if (suites.stream().anyMatch(s -> Suites.TLS.contains(s.id()))) md.append('\n').append(tlsMethod()).append('\n');
         return md.toString();
     }
 
     private void table(StringBuilder md, Suite suite) {
+        boolean heap = suite.workloads().stream().anyMatch(w -> suite.contenders().stream()
+                .anyMatch(c -> !Double.isNaN(results.cell(suite, w, c).heapBytesPerRequest())));
         md.append("**").append(suite.title()).append("**").append(target(suite)).append("\n\n");
-        md.append("| test | server | requests/s | ratio | p50 | p99 | server CPU / request | CPU ratio | rounds | spread |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| test | server | requests/s | ratio | p50 | p99 | server CPU / request | CPU ratio |")
+                .append(heap ? " server heap / request |" : "").append(" rounds | spread |\n");
+        md.append("|---|---|---|---|---|---|---|---|").append(heap ? "---|" : "").append("---|---|\n");
         for (Workload workload : suite.workloads()) {
             String test = workload.label();
             for (Contender contender : suite.contenders()) {
@@ -56,12 +62,16 @@ record Report(Options options, Machine machine, List<Suite> suites, Results resu
                 md.append("| ").append(test).append(" | ").append(contender.label()).append(" | ");
                 test = "";
                 if (c.rounds() == 0) {
-                    md.append("— | — | — | — | — | — | 0 | — |\n");
+                    md.append("— | — | — | — | — | — | ").append(heap ? "— | " : "").append("0 | — |\n");
                     continue;
                 }
-                md.append(String.join(" | ", rate(c.perSecond()), ratio(c.rateRatio()), micros(c.p50Micros(), 0),
-                        micros(c.p99Micros(), 0), micros(c.cpuMicrosPerRequest(), 2), ratio(c.cpuRatio()),
-                        String.valueOf(c.rounds()), Double.isNaN(c.spread()) ? "—" : percent(c.spread()))).append(" |\n");
+                List<String> cells = new ArrayList<>(List.of(rate(c.perSecond()), ratio(c.rateRatio()), micros(c.p50Micros(), 0),
+                        micros(c.p99Micros(), 0), micros(c.cpuMicrosPerRequest(), 2), ratio(c.cpuRatio())));
+                if (heap) cells.add(Double.isNaN(c.heapBytesPerRequest()) ? "—"
+                        : String.format(Locale.ROOT, "%,.0f B", c.heapBytesPerRequest()));
+                cells.add(String.valueOf(c.rounds()));
+                cells.add(Double.isNaN(c.spread()) ? "—" : percent(c.spread()));
+                md.append(String.join(" | ", cells)).append(" |\n");
             }
         }
         md.append('\n');
@@ -134,20 +144,40 @@ record Report(Options options, Machine machine, List<Suite> suites, Results resu
                 seconds(options.measureMillis), options.rounds, noise);
     }
 
+    /** How the TLS suites were set up: the same key, protocol and cipher suite for every server. */
+    private String tlsMethod() {
+        return String.format(Locale.ROOT, "**TLS.** Every TLS server serves one %s key and self-signed certificate made by "
+                + "`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes` for this run, on the JDK's own "
+                + "SSLEngine (Netty: `SslProvider.JDK`), restricted to %s with %s by `%s` (jmio takes the context's "
+                + "defaults; the Netty servers pass these properties to their SslContextBuilder). `https` is wrk over keep-alive "
+                + "connections; `tls-handshakes` the same with `Connection: close` on every request, so each request is a new "
+                + "TCP connection and a full handshake (the servers write about 1.15 KB per connection, certificate included), "
+                + "after a warm-up %d times as long as the others' (see Wrk.HANDSHAKE_WARMUP_FACTOR: the JIT is still compiling "
+                + "the key exchange after the short one); `tls-echo` is the echo harness's native load "
+                + "generator (`loadgen.c` built with OpenSSL) on %d connections, each sending 64 bytes and waiting for their echo, "
+                + "every connection handshaken before its %s s warm-up and checked to have negotiated %s; a request there is a "
+                + "round trip. Server heap per request: bytes allocated by every thread of the server's JVM over the window "
+                + "(HotSpot's per-thread counters, through the allocation probe agent), divided by its requests.",
+                TlsKey.KEY_TYPE, TlsKey.PROTOCOL, TlsKey.CIPHER_SUITE, String.join(" ", TlsKey.JVM_OPTIONS),
+                Wrk.HANDSHAKE_WARMUP_FACTOR, options.connections,
+                seconds(options.warmupMillis), io.jmio.benchmarks.echo.harness.LoadGenerator.TLS_NEGOTIATED);
+    }
+
     /** One line per contender × test × round, failures included. */
     String csv() {
         StringBuilder csv = new StringBuilder("round,suite,test,server,requests,requests_per_s,p50_us,p99_us,"
-                + "server_cpu_us_per_request,server_busy,failure\n");
+                + "server_cpu_us_per_request,server_busy,server_heap_bytes_per_request,failure\n");
         for (Results.Entry e : results.entries()) {
             csv.append(e.round()).append(',').append(e.suite().id()).append(',').append(e.workload().id()).append(',')
                     .append(e.contender().id()).append(',');
             Measurement m = e.measurement();
             if (m == null) {
-                csv.append(",,,,,,\"").append(e.failure().replace('"', '\'').replace('\n', ' ')).append('"');
+                csv.append(",,,,,,,\"").append(e.failure().replace('"', '\'').replace('\n', ' ')).append('"');
             } else {
-                csv.append(String.format(Locale.ROOT, "%d,%.1f,%.0f,%.0f,%.3f,%.3f,", m.client().requests(),
+                csv.append(String.format(Locale.ROOT, "%d,%.1f,%.0f,%.0f,%.3f,%.3f,%s,", m.client().requests(),
                         m.client().perSecond(), m.client().p50Micros(), m.client().p99Micros(), m.cpuMicrosPerRequest(),
-                        m.serverBusy()));
+                        m.serverBusy(), Double.isNaN(m.heapBytesPerRequest()) ? "" : String.format(Locale.ROOT, "%.0f",
+                                m.heapBytesPerRequest())));
             }
             csv.append('\n');
         }

@@ -15,7 +15,7 @@ final class Results {
 
     /** Medians over rounds; NaN where nothing was measured. {@code spread} is (max - min) / median of requests/s. */
     record Cell(int rounds, double perSecond, double rateRatio, double p50Micros, double p99Micros,
-                double cpuMicrosPerRequest, double cpuRatio, double serverBusy, double spread) {}
+                double cpuMicrosPerRequest, double cpuRatio, double serverBusy, double spread, double heapBytesPerRequest) {}
 
     private final List<Entry> entries = new ArrayList<>();
 
@@ -44,7 +44,7 @@ final class Results {
         return new Cell(own.size(), Format.median(rates), Format.medianRatio(pairs, m -> m.client().perSecond()),
                 Format.median(own, m -> m.client().p50Micros()), Format.median(own, m -> m.client().p99Micros()),
                 Format.median(own, Measurement::cpuMicrosPerRequest), Format.medianRatio(pairs, Measurement::cpuMicrosPerRequest),
-                Format.median(own, Measurement::serverBusy), Format.spread(rates));
+                Format.median(own, Measurement::serverBusy), Format.spread(rates), Format.median(own, Measurement::heapBytesPerRequest));
     }
 
     private Measurement find(int round, Suite suite, Workload workload, Contender contender) {

@@ -9,9 +9,16 @@ final class Suites {
     /** One event loop thread for every server, as redis-server has one. */
     private static final String[] ONE_THREAD = {"--threads", "1"};
 
+    /** The suites whose servers speak TLS, all with one {@link TlsKey} per run. */
+    static final List<String> TLS = List.of("https", "tls-handshakes", "tls-echo");
+
     private Suites() {}
 
-    static List<Suite> selected(Options options, PinnedClient client) {
+    /**
+     * @param tls     the key and certificate of the TLS suites; null when none is selected
+     * @param tlsEcho the load generator in its TLS mode, for the tls-echo suite; null when it is not selected
+     */
+    static List<Suite> selected(Options options, PinnedClient client, TlsKey tls, EchoLoad tlsEcho) {
         List<Suite> suites = new ArrayList<>();
         for (String id : options.suites) {
             suites.add(switch (id) {
@@ -19,6 +26,9 @@ final class Suites {
                 case "http" -> http(options, client);
                 case "proxy" -> proxy(options, client);
                 case "proxy-bulk" -> proxyBulk(options, client);
+                case "https" -> https(tls, new Wrk(client, options.connections, true, false));
+                case "tls-handshakes" -> tlsHandshakes(tls, new Wrk(client, options.connections, true, true));
+                case "tls-echo" -> tlsEcho(tls, tlsEcho);
                 default -> throw new IllegalArgumentException("unknown suite " + id);
             });
         }
@@ -69,6 +79,42 @@ final class Suites {
                 new Contender("proxied-copy", "jmio proxy --forward copy", example("proxy", "--forward", "copy"), upstream),
                 Contender.of("direct", "no proxy: wrk to the server directly", upstream)),
                 List.of(new Wrk(client, options.connections)), 1.0);
+    }
+
+    /** The coroutine http example over TLS against Netty's hello behind SslHandler, keep-alive; target: ahead of Netty. */
+    private static Suite https(TlsKey tls, Workload wrk) {
+        return new Suite("https", "HTTPS hello vs Netty SslHandler, keep-alive (wrk)", httpsContenders(tls), List.of(wrk), 1.0);
+    }
+
+    /** The same servers with a new connection, so a full handshake, per request; no target set. */
+    private static Suite tlsHandshakes(TlsKey tls, Workload wrk) {
+        return new Suite("tls-handshakes", "TLS handshakes: HTTPS hello vs Netty, a new connection per request (wrk)",
+                httpsContenders(tls), List.of(wrk), Double.NaN);
+    }
+
+    private static List<Contender> httpsContenders(TlsKey tls) {
+        return List.of(
+                Contender.of("netty-https", "Netty epoll hello + SslHandler, JDK provider (reference)",
+                        tlsServer(Launch.jvm("io.jmio.benchmarks.http.NettyHttpHello", ONE_THREAD), tls)),
+                Contender.of("jmio-https-coroutines", "jmio http --api coroutines --tls",
+                        tlsServer(example("http", "--api", "coroutines"), tls)));
+    }
+
+    /** The coroutine echo example over TLS against Netty's echo behind SslHandler; target: ahead of Netty. */
+    private static Suite tlsEcho(TlsKey tls, EchoLoad load) {
+        return new Suite("tls-echo", "TLS echo vs Netty SslHandler, JDK provider (native load generator, OpenSSL client)", List.of(
+                Contender.of("netty-tls-echo", "Netty epoll echo + SslHandler, JDK provider (reference)",
+                        tlsServer(Launch.jvm("io.jmio.benchmarks.echo.NettyEchoServer"), tls)),
+                Contender.of("jmio-echo-tls", "jmio echo --api coroutines --tls",
+                        tlsServer(example("echo", "--api", "coroutines"), tls))),
+                List.of(load), 1.0);
+    }
+
+    /** {@code server} serving TLS with the run's key, protocol and cipher suite. */
+    private static Launch tlsServer(Launch server, TlsKey tls) {
+        List<String> args = new ArrayList<>(server.args());
+        args.addAll(List.of(tls.serverArgs()));
+        return new Launch(server.mainClass(), server.jvmArgs(), List.copyOf(args), server.readyLine()).withJvmArgs(TlsKey.JVM_OPTIONS);
     }
 
     private static Launch example(String name, String... args) {

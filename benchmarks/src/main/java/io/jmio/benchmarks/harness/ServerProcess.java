@@ -73,7 +73,13 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess startOnPort(List<String> command, int port, Pattern readyLine, long timeoutMillis)
             throws IOException, StartFailure {
-        return start(command, false, readyLine, port, timeoutMillis);
+        return startOnPort(command, port, readyLine, false, timeoutMillis);
+    }
+
+    /** {@link #startOnPort(List, int, Pattern, long)} for a command that may load {@link AllocationProbe} ({@code probed}). */
+    public static ServerProcess startOnPort(List<String> command, int port, Pattern readyLine, boolean probed, long timeoutMillis)
+            throws IOException, StartFailure {
+        return start(command, probed, readyLine, port, timeoutMillis);
     }
 
     private static ServerProcess start(List<String> command, boolean probed, Pattern ready, int knownPort, long timeoutMillis)

@@ -1,6 +1,7 @@
 package io.jmio.benchmarks.http;
 
 import io.jmio.benchmarks.echo.EchoServerArgs;
+import io.jmio.benchmarks.tls.NettyTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -26,6 +27,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
@@ -43,7 +45,9 @@ import java.util.Locale;
  *
  * <p>{@code --port N} (0: any free port), {@code --threads N} (event loops, default 1) and
  * {@code --body-bytes N} (GET /'s body is N bytes of 'x' instead of "Hello, World!"); prints
- * {@code listening on HOST:PORT} to stderr like every server of the comparisons.
+ * {@code listening on HOST:PORT} to stderr like every server of the comparisons. With {@code --tls
+ * --cert CHAIN.pem --key KEY.pem} it serves HTTPS through Netty's {@code SslHandler} on the JDK's
+ * SSLEngine (see {@link NettyTls}).
  */
 public final class NettyHttpHello {
     /** GET /'s body: "Hello, World!", or {@code --body-bytes N} bytes of 'x' (the proxy's bulk test). */
@@ -62,8 +66,9 @@ public final class NettyHttpHello {
 
     private NettyHttpHello() {}
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
         int port = EchoServerArgs.port(args);
+        SslContext tls = NettyTls.fromArgs(args);
         int threads = threads(args);
         long bodyBytes = EchoServerArgs.longOption(args, "--body-bytes", -1);
         byte[] bytes = bodyBytes < 0 ? "Hello, World!".getBytes(java.nio.charset.StandardCharsets.US_ASCII)
@@ -87,6 +92,7 @@ public final class NettyHttpHello {
                                     .addLast(new HttpResponseEncoder())
                                     .addLast(new HttpRequestDecoder(4096, 8192, 8192, false))
                                     .addLast(new Hello());
+                            NettyTls.addFirst(tls, channel.pipeline());
                         }
                     })
                     .bind(InetAddress.getLoopbackAddress(), port)

@@ -31,15 +31,21 @@ import kotlinx.coroutines.withTimeoutOrNull
  * sends it. Waiting for the writer instead could deadlock: a writer stuck on a full send buffer
  * waits for the peer to read, and the peer may be waiting for us to read.
  *
- * Buffers are heap buffers, as the JDK's own provider encrypts from and to arrays; all are sized
- * from the session and grow when the engine says so (BUFFER_OVERFLOW, BUFFER_UNDERFLOW).
+ * Buffers are heap buffers, as the JDK's own provider encrypts from and to arrays, but for the
+ * received records (see [netIn]); all are sized from the session and grow when the engine says so
+ * (BUFFER_OVERFLOW, BUFFER_UNDERFLOW).
  */
 internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLEngine, received: ByteBuffer? = null) {
     private val readLock = Mutex()
     private val writeLock = Mutex()
 
-    /** Records received and not yet unwrapped, in read mode (position..limit); starts with [received], if any. */
-    private var netIn: ByteBuffer = emptyReadable(maxOf(engine.session.packetBufferSize, received?.remaining() ?: 0)).also { buf ->
+    /**
+     * Records received and not yet unwrapped, in read mode (position..limit); starts with [received], if any.
+     * Direct, unlike the others: a read into a direct buffer that comes back short proves the socket
+     * empty, so the next one parks without a syscall that would only say "would block" (one per
+     * record received, otherwise), and the kernel writes into it without a bounce copy.
+     */
+    private var netIn: ByteBuffer = emptyReadableDirect(maxOf(engine.session.packetBufferSize, received?.remaining() ?: 0)).also { buf ->
         if (received != null) buf.clear().put(received).flip()
     }
 
@@ -194,7 +200,7 @@ internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLE
                 val needed = engine.session.packetBufferSize
                 if (needed <= netIn.capacity()) throw SSLException("a TLS record larger than ${netIn.capacity()} bytes")
                 netIn.flip()
-                netIn = ByteBuffer.allocate(needed).put(netIn)
+                netIn = ByteBuffer.allocateDirect(needed).put(netIn)
             }
             return transport.read(netIn) >= 0
         } finally {
@@ -331,5 +337,7 @@ internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLE
         val ALERT_TIMEOUT = 1.seconds
 
         fun emptyReadable(capacity: Int): ByteBuffer = ByteBuffer.allocate(capacity).also { it.flip() }
+
+        fun emptyReadableDirect(capacity: Int): ByteBuffer = ByteBuffer.allocateDirect(capacity).also { it.flip() }
     }
 }

@@ -34,8 +34,9 @@ public final class Example {
         out.println();
         out.println("options:");
         for (Option option : options) {
-            String left = "--" + option.name + " " + option.valueName;
-            String right = option.help + (option.defaultValue == null ? " (required)" : " (default " + option.defaultValue + ")");
+            String left = "--" + option.name + (option.isFlag() ? "" : " " + option.valueName);
+            String right = option.help + (option.isFlag() || option.optional ? ""
+                    : option.defaultValue == null ? " (required)" : " (default " + option.defaultValue + ")");
             out.printf("  %-28s %s%n", left, right);
         }
         out.printf("  %-28s %s%n", "--help", "print this help");

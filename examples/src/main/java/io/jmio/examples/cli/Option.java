@@ -3,13 +3,14 @@ package io.jmio.examples.cli;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * One {@code --name VALUE} option an example accepts: its help line, its default, and how its value
- * is checked. Values are checked while parsing, so a bad value exits with usage before anything
- * is opened.
+ * One {@code --name VALUE} option an example accepts (or a {@code --name} flag, which takes no
+ * value): its help line, its default, and how its value is checked. Values are checked while
+ * parsing, so a bad value exits with usage before anything is opened.
  */
 public final class Option {
     /** Checks a raw value; returns the parsed value or throws {@link UsageException}. */
@@ -18,23 +19,54 @@ public final class Option {
         Object parse(String option, String value) throws UsageException;
     }
 
+    /** What a flag's value is when it is given; a flag given with a value ({@code --tls=x}) is a usage error. */
+    static final String FLAG_GIVEN = "true";
+
     final String name;
+    /** The value's placeholder in the usage; null for a flag. */
     final String valueName;
     final String help;
-    /** The raw default, or null when the option is required. */
+    /** The raw default, or null when there is none (the option is then required, unless optional). */
     final String defaultValue;
+    /** With no default: may be left out, and then has no value ({@link Options#path} returns null). */
+    final boolean optional;
     final Parser parser;
 
-    private Option(String name, String valueName, String help, String defaultValue, Parser parser) {
+    private Option(String name, String valueName, String help, String defaultValue, boolean optional, Parser parser) {
         this.name = name;
         this.valueName = valueName;
         this.help = help;
         this.defaultValue = defaultValue;
+        this.optional = optional;
         this.parser = parser;
+    }
+
+    private Option(String name, String valueName, String help, String defaultValue, Parser parser) {
+        this(name, valueName, help, defaultValue, false, parser);
     }
 
     public String name() {
         return name;
+    }
+
+    /** Whether this is a flag, which takes no value: the command line must not take the next word as one. */
+    public boolean isFlag() {
+        return valueName == null;
+    }
+
+    /** {@code --name} alone: true if given, false if not. */
+    public static Option flag(String name, String help) {
+        return new Option(name, null, help, "false", (option, value) -> value.equals(FLAG_GIVEN));
+    }
+
+    /** A file that may be left out; its existence is checked when it is opened, with the error that says why. */
+    public static Option optionalFile(String name, String help) {
+        return new Option(name, "FILE", help, null, true, (option, value) -> {
+            if (value.isEmpty()) {
+                throw new UsageException("--" + option + " needs a file name");
+            }
+            return Path.of(value);
+        });
     }
 
     /** {@code --host}: the address to bind or connect to. */

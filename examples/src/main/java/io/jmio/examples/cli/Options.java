@@ -2,14 +2,15 @@ package io.jmio.examples.cli;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * An example's parsed and checked options. {@code --name VALUE} and {@code --name=VALUE} both work,
- * in any order; an option given twice, an unknown option, a missing value or a bad value is a
- * {@link UsageException}.
+ * in any order, and a flag is {@code --name} alone; an option given twice, an unknown option, a
+ * missing value, a value given to a flag or a bad value is a {@link UsageException}.
  *
  * <pre>{@code
  * Options options = Options.parse(List.of("--port", "0"), List.of(Option.host(), Option.port(7000)));
@@ -37,11 +38,17 @@ public final class Options {
             }
             int equals = token.indexOf('=');
             String name = equals < 0 ? token.substring(2) : token.substring(2, equals);
-            if (!byName.containsKey(name)) {
+            Option option = byName.get(name);
+            if (option == null) {
                 throw new UsageException("unknown option --" + name);
             }
             String value;
-            if (equals >= 0) {
+            if (option.isFlag()) {
+                if (equals >= 0) {
+                    throw new UsageException("--" + name + " takes no value");
+                }
+                value = Option.FLAG_GIVEN;
+            } else if (equals >= 0) {
                 value = token.substring(equals + 1);
             } else if (i + 1 < tokens.size()) {
                 value = tokens.get(++i);
@@ -56,6 +63,10 @@ public final class Options {
         for (Option option : accepted) {
             String value = raw.getOrDefault(option.name, option.defaultValue);
             if (value == null) {
+                if (option.optional) {
+                    values.put(option.name, null);
+                    continue;
+                }
                 throw new UsageException("--" + option.name + " " + option.valueName + " is required");
             }
             values.put(option.name, option.parser.parse(option.name, value));
@@ -89,11 +100,20 @@ public final class Options {
         return (InetSocketAddress) get(name);
     }
 
+    /** A flag: whether it was given. */
+    public boolean flag(String name) {
+        return (Boolean) get(name);
+    }
+
+    /** An optional file, or null when it was left out. */
+    public Path path(String name) {
+        return (Path) get(name);
+    }
+
     private Object get(String name) {
-        Object value = values.get(name);
-        if (value == null) {
+        if (!values.containsKey(name)) {
             throw new IllegalArgumentException("this example declares no option --" + name);
         }
-        return value;
+        return values.get(name);
     }
 }

@@ -6,6 +6,7 @@ import io.jmio.examples.server.RunningServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /** The echo server written three ways, behind one switch: what {@code echo --api} picks. */
 public final class EchoServers {
@@ -23,8 +24,21 @@ public final class EchoServers {
      * @throws IllegalArgumentException for an unknown API, or {@code threads != 1} for a single-loop one
      */
     public static RunningServer start(String api, InetSocketAddress address, int threads) throws IOException {
+        return start(api, address, threads, null);
+    }
+
+    /**
+     * {@link #start(String, InetSocketAddress, int)} over TLS with {@code tls} ({@code echo --tls}),
+     * or plain with null. Only the coroutine server speaks TLS.
+     *
+     * @throws IllegalArgumentException as there, and for {@code tls} with another API
+     */
+    public static RunningServer start(String api, InetSocketAddress address, int threads, SSLContext tls) throws IOException {
         if (api.equals("coroutines")) {
-            return CoroutineEcho.INSTANCE.start(address, threads);
+            return CoroutineEcho.INSTANCE.start(address, threads, tls);
+        }
+        if (tls != null) {
+            throw new IllegalArgumentException("echo --api " + api + " serves no TLS; --tls is for --api coroutines");
         }
         if (!APIS.contains(api)) {
             throw new IllegalArgumentException("no echo server written with '" + api + "'; there are " + APIS);

@@ -1,11 +1,13 @@
 package io.jmio.examples.http
 
-import io.jmio.coroutines.TcpStream
+import io.jmio.coroutines.tls.TlsConfig
 import io.jmio.examples.server.CoroutineServer
 import io.jmio.examples.server.FairShare
+import io.jmio.examples.server.ServerConnection
 import io.jmio.examples.server.shutdownAndDrain
 import java.net.InetSocketAddress
 import java.nio.ByteBuffer
+import javax.net.ssl.SSLContext
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
@@ -22,10 +24,15 @@ class CoroutineHttpServer(
     private val idleTimeoutMillis: Long = 30_000,
     private val date: HttpDate = HttpDate(),
 ) {
-    fun start(address: InetSocketAddress, threads: Int): CoroutineServer =
-        CoroutineServer.start(address, threads) { conn -> serve(conn) }
+    /**
+     * Serves [address]; over TLS with [tls] (`http --tls`, HTTPS), selecting `http/1.1` by ALPN
+     * for the clients that offer it.
+     */
+    @JvmOverloads
+    fun start(address: InetSocketAddress, threads: Int, tls: SSLContext? = null): CoroutineServer =
+        CoroutineServer.start(address, threads, tls, TlsConfig(applicationProtocols = listOf("http/1.1"))) { conn -> serve(conn) }
 
-    private suspend fun serve(conn: TcpStream) = coroutineScope {
+    private suspend fun serve(conn: ServerConnection) = coroutineScope {
         val input = ByteBuffer.allocateDirect(INPUT_SIZE)
         val output = ByteBuffer.allocateDirect(OUTPUT_SIZE)
         val session = HttpSession(date)
@@ -60,7 +67,7 @@ class CoroutineHttpServer(
         var lastNanos = System.nanoTime()
     }
 
-    private suspend fun closeWhenIdle(conn: TcpStream, activity: Activity) {
+    private suspend fun closeWhenIdle(conn: ServerConnection, activity: Activity) {
         val timeoutNanos = idleTimeoutMillis * 1_000_000
         while (true) {
             val idle = System.nanoTime() - activity.lastNanos

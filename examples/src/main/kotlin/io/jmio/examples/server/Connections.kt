@@ -1,5 +1,6 @@
 package io.jmio.examples.server
 
+import io.jmio.coroutines.SuspendingRawSource
 import io.jmio.coroutines.TcpStream
 import io.jmio.net.Shutdown
 import java.nio.ByteBuffer
@@ -13,6 +14,16 @@ import kotlinx.coroutines.withTimeoutOrNull
  */
 suspend fun TcpStream.shutdownAndDrain(scratch: ByteBuffer, timeoutMillis: Long = 2_000) {
     shutdown(Shutdown.WRITE)
+    drain(scratch, timeoutMillis)
+}
+
+/** [TcpStream.shutdownAndDrain] for a connection that may be TLS: `close_notify`, the FIN, then the drain. */
+suspend fun ServerConnection.shutdownAndDrain(scratch: ByteBuffer, timeoutMillis: Long = 2_000) {
+    shutdownOutput()
+    drain(scratch, timeoutMillis)
+}
+
+private suspend fun SuspendingRawSource.drain(scratch: ByteBuffer, timeoutMillis: Long) {
     withTimeoutOrNull(timeoutMillis) {
         do scratch.clear() while (read(scratch) >= 0)
     }

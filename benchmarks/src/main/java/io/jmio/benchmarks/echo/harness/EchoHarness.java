@@ -66,7 +66,7 @@ public final class EchoHarness {
             referenceServer = NativeBuild.compile("echo_server", work);
             loadGenerator = new LoadGenerator(
                     List.of("taskset", "-c", String.valueOf(options.clientCpu), NativeBuild.compile("loadgen", work).toString()),
-                    ServerProcess.clockTicksPerSecond(), options.lines);
+                    ServerProcess.clockTicksPerSecond(), options.lines ? "lines" : null);
             probeJar = work.resolve("allocation-probe.jar");
             AllocationProbe.writeJar(probeJar);
 

@@ -15,15 +15,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Drives one scenario against a running server with the native load generator (loadgen.c) and turns
- * its report plus the server's samples at the window's edges into a {@link Measurement}.
+ * its report plus the server's samples at the window's edges into a {@link Measurement}. The
+ * examples harness drives its TLS echo suite with it too (mode {@code tls}).
  */
-final class LoadGenerator {
+public final class LoadGenerator {
+    /** What the TLS mode must have negotiated with every server, as loadgen.c reports it. */
+    public static final String TLS_NEGOTIATED = "TLSv1.3/TLS_AES_128_GCM_SHA256";
+
     private final List<String> pinnedCommand;
     private final double clockTicksPerSecond;
-    private final boolean lines;
+    private final String mode;
 
     /** A scenario that did not produce numbers: the server misbehaved, died, or the generator failed. */
-    static final class RunFailure extends Exception {
+    public static final class RunFailure extends Exception {
         RunFailure(String message) {
             super(message);
         }
@@ -32,12 +36,18 @@ final class LoadGenerator {
     /**
      * @param pinnedCommand       how to start the generator, pinning included, before its own arguments
      * @param clockTicksPerSecond the unit of {@code /proc/<pid>/stat} CPU times (sysconf CLK_TCK)
-     * @param lines               whether every message is a line (loadgen's {@code lines} mode)
+     * @param mode                loadgen's last argument: null for bytes, {@code lines} (every message
+     *                            is a line) or {@code tls} (a binary built with -DLOADGEN_TLS)
      */
-    LoadGenerator(List<String> pinnedCommand, double clockTicksPerSecond, boolean lines) {
+    public LoadGenerator(List<String> pinnedCommand, double clockTicksPerSecond, String mode) {
         this.pinnedCommand = List.copyOf(pinnedCommand);
         this.clockTicksPerSecond = clockTicksPerSecond;
-        this.lines = lines;
+        this.mode = mode;
+    }
+
+    public Measurement run(ServerProcess server, int connections, int size, long warmupMillis, long measureMillis, Path scratch)
+            throws IOException, RunFailure, InterruptedException {
+        return run(server, new Scenario(connections, size), warmupMillis, measureMillis, scratch);
     }
 
     Measurement run(ServerProcess server, Scenario scenario, long warmupMillis, long measureMillis, Path scratch)
@@ -45,7 +55,7 @@ final class LoadGenerator {
         List<String> command = new ArrayList<>(pinnedCommand);
         command.addAll(List.of("127.0.0.1", String.valueOf(server.port()), String.valueOf(scenario.connections()),
                 String.valueOf(scenario.size()), String.valueOf(warmupMillis), String.valueOf(measureMillis)));
-        if (lines) command.add("lines");
+        if (mode != null) command.add(mode);
         Path errors = Files.createTempFile(scratch, "loadgen", ".err");
         try {
             Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
@@ -76,6 +86,9 @@ final class LoadGenerator {
                 String stderr = Files.readString(errors).strip();
                 String why = stderr.isEmpty() ? "load generator exited with code " + process.exitValue() : stderr;
                 throw new RunFailure(server.isAlive() ? why : why + " (the server died: " + server.recentOutput().replace('\n', ' ') + ")");
+            }
+            if ("tls".equals(mode) && !TLS_NEGOTIATED.equals(result.get("tls"))) {
+                throw new RunFailure("negotiated " + result.get("tls") + ", not " + TLS_NEGOTIATED);
             }
             return measurement(result, start, end);
         } finally {

@@ -11,5 +11,5 @@ package io.jmio.benchmarks.echo.harness;
  * @param serverBusy      share of its one CPU the server used (1.0 = saturated)
  * @param clientBusy      share of its one CPU the load generator used; near 1.0 it may be the limit
  */
-record Measurement(double rttPerSecond, double p50Micros, double p99Micros, double cpuMicrosPerRtt,
+public record Measurement(double rttPerSecond, double p50Micros, double p99Micros, double cpuMicrosPerRtt,
                    double heapBytesPerRtt, double serverBusy, double clientBusy) {}
