@@ -57,7 +57,10 @@ public class TcpStream internal constructor(
 
     /**
      * Reads into [dst] from its position, suspending until at least one byte is there: the number
-     * of bytes read, -1 at end of stream, or 0 only if [dst] has no room.
+     * of bytes read, -1 at end of stream, or 0 only if [dst] has no room. A read that comes back
+     * short of [dst]'s room proved the socket empty, so the next read waits for the next event
+     * without a syscall; one that fills [dst] proves nothing, and the next read asks the kernel
+     * first: give [dst] more room than the largest message to save that call.
      */
     override suspend fun read(dst: ByteBuffer): Int = stream.read(dst)
 
