@@ -7,6 +7,7 @@ import java.net.InetSocketAddress
 import java.nio.ByteBuffer
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import javax.net.ssl.SSLContext
 import kotlinx.coroutines.async
@@ -18,9 +19,10 @@ import kotlinx.coroutines.coroutineScope
  * certificate, and a second server certificate for `other.test`, all signed by the CA. Made once per test JVM; the dir is deleted at exit.
  */
 internal object TestPki {
+    private val ec = arrayOf("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+
     val dir: Path = Files.createTempDirectory("jmio-tls").also { dir ->
         Runtime.getRuntime().addShutdownHook(Thread { dir.toFile().deleteRecursively() })
-        val ec = arrayOf("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
         openssl(dir, "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=jmio test CA")
         Files.writeString(dir.resolve("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
         Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n")
@@ -104,3 +106,52 @@ internal fun bytes(seed: Int, size: Int): ByteBuffer {
 internal fun ByteBuffer.utf8(): String = Charsets.UTF_8.decode(duplicate()).toString()
 
 internal fun ascii(text: String): ByteBuffer = ByteBuffer.wrap(text.toByteArray())
+
+/** An `openssl` child process in the test PKI's dir, whose stdout lines arrive in [lines]; killed by [close]. */
+internal class OpensslProcess(vararg args: String) : AutoCloseable {
+    private val log = File.createTempFile("jmio-openssl", ".log")
+    val process: Process = ProcessBuilder("openssl", *args).directory(TestPki.dir.toFile())
+        .redirectError(log).start()
+    private val lines = LinkedBlockingQueue<String>()
+
+    init {
+        Thread {
+            runCatching { process.inputStream.bufferedReader().forEachLine { lines.add(it) } }
+        }.apply { isDaemon = true }.start()
+    }
+
+    /** The next stdout line that [matches], waiting at most 10 s for it. */
+    fun awaitLine(matches: (String) -> Boolean): String {
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10)
+        while (true) {
+            val left = deadline - System.nanoTime()
+            val line = lines.poll(maxOf(left, 0), TimeUnit.NANOSECONDS)
+                ?: error("openssl ${process.info().arguments().orElse(emptyArray()).firstOrNull()} printed no such line; stderr: ${log.readText()}")
+            if (matches(line)) return line
+        }
+    }
+
+    /** What it printed to stderr so far: s_client's handshake progress and errors. */
+    fun stderr(): String = log.readText()
+
+    /** Waits at most 10 s for [text] on stderr, polling every 20 ms. */
+    fun awaitStderr(text: String) {
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10)
+        while (text !in stderr()) {
+            check(System.nanoTime() < deadline) { "openssl printed no '$text' on stderr: ${stderr()}" }
+            Thread.sleep(20)
+        }
+    }
+
+    fun send(text: String) {
+        process.outputStream.write(text.toByteArray())
+        process.outputStream.flush()
+    }
+
+    override fun close() {
+        process.destroyForcibly()
+        process.waitFor(5, TimeUnit.SECONDS)
+        listOf(process.outputStream, process.inputStream, process.errorStream).forEach { runCatching { it.close() } }
+        log.delete()
+    }
+}
