@@ -16,7 +16,8 @@ import kotlinx.coroutines.coroutineScope
 /**
  * A throw-away PKI made by `openssl` in a temp dir: a CA, a server certificate for `localhost`
  * and 127.0.0.1 (EC P-256, PKCS#8 keys as `openssl req -nodes` writes them), a client
- * certificate, and a second server certificate for `other.test`, all signed by the CA. Made once per test JVM; the dir is deleted at exit.
+ * certificate, and a second server certificate for `other.test`, all signed by the CA (and, on first use, an
+ * [expired] one). Made once per test JVM; the dir is deleted at exit.
  */
 internal object TestPki {
     private val ec = arrayOf("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
@@ -45,6 +46,20 @@ internal object TestPki {
 
     /** The `other.test` server's key and chain. */
     val other: SSLContext by lazy { TlsContexts.fromPemFiles(path("other.pem"), path("other.key")) }
+
+    /**
+     * A `localhost` server certificate from the CA that expired a day ago, with its key; made on
+     * first use. (OpenSSL 3.0's x509 has no -not_after: -days -1 ends the validity a day before it
+     * starts.)
+     */
+    val expired: SSLContext by lazy {
+        openssl(dir, "req", *ec, "-keyout", "expired.key", "-out", "expired.csr", "-subj", "/CN=jmio test expired")
+        openssl(
+            dir, "x509", "-req", "-in", "expired.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "-1", "-extfile", "server.ext", "-out", "expired.pem",
+        )
+        TlsContexts.fromPemFiles(path("expired.pem"), path("expired.key"))
+    }
 
     /** Trusts the CA only (not the JDK's store). */
     val client: SSLContext by lazy { TlsContexts.fromPemFiles(trustedCertificates = path("ca.pem")) }
