@@ -41,6 +41,23 @@ class CliTest : FunSpec({
         result.stdout shouldContain "--port N"
         result.stdout shouldContain "(default 8080)"
         cli("--help", "proxy").stdout shouldContain "--upstream HOST:PORT"
+        result.stdout shouldContain "\n  --tls  "
+        result.stdout shouldContain "\n  --cert FILE  "
+    }
+
+    test("--tls with another API than coroutines says which API serves TLS") {
+        for (args in listOf(arrayOf("http", "--api", "core", "--tls"), arrayOf("echo", "--tls", "--api", "loop"))) {
+            cli(*args).stderr shouldStartWith "jmio-examples: --tls is served by --api coroutines only"
+        }
+    }
+
+    test("--tls takes no value: the next word is the next option's or the example's name") {
+        // Were --tls to take a value, "http" would be it and no example would be named.
+        val result = cli("--tls", "http", "--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem")
+        withClue(result) {
+            result.exitCode shouldBe 1
+            result.stderr shouldContain "NoSuchFileException: /nonexistent/cert.pem"
+        }
     }
 
     test("bad command lines print the usage to stderr and exit 2") {
@@ -61,6 +78,15 @@ class CliTest : FunSpec({
             arrayOf("proxy", "--upstream", "127.0.0.1:0"),
             arrayOf("proxy", "--upstream", "::1:80"),
             arrayOf("kv", "--max-bulk", "0"),
+            arrayOf("http", "--api", "core", "--tls"),
+            arrayOf("echo", "--tls", "--api", "loop"),
+            arrayOf("echo", "--api", "core", "--tls", "--cert", "c.pem", "--key", "k.pem"),
+            arrayOf("http", "--tls", "--cert", "c.pem"),
+            arrayOf("echo", "--tls", "--key", "k.pem"),
+            arrayOf("http", "--cert", "c.pem", "--key", "k.pem"),
+            arrayOf("echo", "--tls=yes"),
+            arrayOf("http", "--tls", "--cert="),
+            arrayOf("kv", "--tls"),
         )
         for (args in bad) {
             val result = cli(*args)

@@ -161,7 +161,10 @@ internal class TlsEngineIo(private val transport: TlsTransport, val engine: SSLE
     private suspend fun wrapIfWriterIdle() {
         if (!writeLock.tryLock()) return
         try {
-            closeOnCancel { wrapAndFlush(EMPTY) }
+            // Until the engine has said everything: one flush may carry only part of a flight (a
+            // TLS 1.2 renegotiation ends with a session ticket, ChangeCipherSpec and Finished),
+            // and the peer waits for the rest before it sends again.
+            closeOnCancel { do wrapAndFlush(EMPTY) while (engine.handshakeStatus == HandshakeStatus.NEED_WRAP) }
         } finally {
             writeLock.unlock()
         }

@@ -19,6 +19,7 @@ object CoroutineEcho {
     fun start(address: InetSocketAddress, threads: Int, tls: SSLContext? = null): CoroutineServer =
         CoroutineServer.start(address, threads, tls) { conn -> echo(conn) }
 
+    /** Echoes [conn] until its end of stream (over TLS, the peer's `close_notify`). */
     suspend fun echo(conn: ServerConnection) {
         val buffer = ByteBuffer.allocateDirect(64 * 1024)
         val fairShare = FairShare()

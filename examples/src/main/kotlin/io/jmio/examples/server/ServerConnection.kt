@@ -16,6 +16,7 @@ interface ServerConnection : SuspendingRawSource, SuspendingRawSink {
     suspend fun shutdownOutput()
 }
 
+/** This TCP stream as a [ServerConnection]: its own reads and writes; [ServerConnection.shutdownOutput] sends the FIN. */
 fun TcpStream.asServerConnection(): ServerConnection {
     val stream = this
     return object : ServerConnection, SuspendingRawSource by stream, SuspendingRawSink by stream {
@@ -27,6 +28,7 @@ fun TcpStream.asServerConnection(): ServerConnection {
     }
 }
 
+/** This TLS stream as a [ServerConnection]; [ServerConnection.shutdownOutput] sends `close_notify`, then the FIN. */
 fun TlsStream.asServerConnection(): ServerConnection {
     val stream = this
     return object : ServerConnection, SuspendingRawSource by stream, SuspendingRawSink by stream {

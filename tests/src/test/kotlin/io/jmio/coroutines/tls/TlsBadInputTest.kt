@@ -8,9 +8,15 @@ import io.jmio.coroutines.runEventLoop
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 import java.nio.ByteBuffer
+import java.security.cert.CertificateExpiredException
 import javax.net.ssl.SSLException
+import javax.net.ssl.SSLHandshakeException
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
@@ -18,12 +24,28 @@ import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.withTimeout
 
 /**
- * A handshaken TLS pair whose client side also hands out its raw TCP stream, so a test can put
- * bytes on the wire that no TLS stack would send.
+ * Runs [block] beside a bystander TLS connection on the same loop, echoing, which must still be
+ * served after it.
  */
-private suspend fun withRawClient(block: suspend (raw: TcpStream, server: TlsStream, bystander: TlsStream) -> Unit) =
+private suspend fun <T> withBystander(block: suspend CoroutineScope.(bystander: TlsStream) -> T): T =
     withTlsPair { bystander, bystanderServer -> coroutineScope {
         val echoer = launch { echo(bystanderServer) }
+        val result = block(bystander)
+        bystander.writeFully(ascii("still here"))
+        val back = ByteBuffer.allocate(10)
+        bystander.readFully(back)
+        back.flip().utf8() shouldBe "still here"
+        bystander.close() // close_notify: the echo ends
+        withTimeout(5.seconds) { echoer.join() }
+        result
+    } }
+
+/**
+ * A handshaken TLS pair whose client side also hands out its raw TCP stream, so a test can put
+ * bytes on the wire that no TLS stack would send; beside a bystander.
+ */
+private suspend fun withRawClient(block: suspend (raw: TcpStream, server: TlsStream, bystander: TlsStream) -> Unit) =
+    withBystander { bystander ->
         TcpListener.bind(LOOPBACK).use { listener ->
             val server = async { TlsStream.server(listener.accept(), TestPki.server) }
             val raw = TcpStream.connect(listener.localAddress)
@@ -31,13 +53,7 @@ private suspend fun withRawClient(block: suspend (raw: TcpStream, server: TlsStr
                 server.await().use { s -> block(raw, s, bystander) }
             }
         }
-        bystander.writeFully(ascii("still here"))
-        val back = ByteBuffer.allocate(10)
-        bystander.readFully(back)
-        back.flip().utf8() shouldBe "still here"
-        bystander.close() // close_notify: the echo ends
-        withTimeout(5.seconds) { echoer.join() }
-    } }
+    }
 
 class TlsBadInputTest : FunSpec({
     timeout = 120_000
@@ -65,6 +81,29 @@ class TlsBadInputTest : FunSpec({
                 raw.writeFully(ByteBuffer.wrap(byteArrayOf(23, 3, 3, 0xff.toByte(), 0xff.toByte())))
                 shouldThrow<SSLException> { withTimeout(5.seconds) { server.read(ByteBuffer.allocate(16)) } }
             }
+        }
+    }
+
+    test("an expired server certificate fails the client's handshake with SSLHandshakeException saying so; a bystander goes on") {
+        runEventLoop {
+            /** One refused handshake: the client's exception, and the server's. */
+            suspend fun expired(): Pair<SSLHandshakeException, Throwable?> = withBystander {
+                TcpListener.bind(LOOPBACK).use { listener ->
+                    val server = async { runCatching { TlsStream.server(listener.accept(), TestPki.expired) } }
+                    val client = shouldThrow<SSLHandshakeException> {
+                        TlsStream.client(TcpStream.connect(listener.localAddress), "localhost", TestPki.client)
+                    }
+                    client to withTimeout(5.seconds) { server.await() }.exceptionOrNull()
+                }
+            }
+            val (client, server) = expired() // first, so that what the JVM opens once for good is open before we count
+            client.message!! shouldContain "validity check failed"
+            generateSequence<Throwable>(client) { it.cause }.filterIsInstance<CertificateExpiredException>().toList().shouldNotBeEmpty()
+            // The client's alert tells the server why.
+            server.shouldBeInstanceOf<SSLHandshakeException>().message!! shouldContain "certificate"
+            val before = openFds()
+            repeat(3) { expired() }
+            fdsOpenedSince(before).shouldBeEmpty()
         }
     }
 

@@ -6,10 +6,7 @@ import io.jmio.coroutines.TcpListener
 import io.jmio.coroutines.runEventLoop
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
-import java.io.File
 import java.security.cert.X509Certificate
-import java.util.concurrent.LinkedBlockingQueue
-import java.util.concurrent.TimeUnit
 import javax.net.ssl.ExtendedSSLSession
 import javax.net.ssl.SNIHostName
 import kotlinx.coroutines.CompletableDeferred
@@ -19,42 +16,6 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import kotlin.time.Duration.Companion.seconds
-
-/** An `openssl` child process whose stdout lines arrive in [lines]; killed by [close]. */
-private class OpensslProcess(vararg args: String) : AutoCloseable {
-    private val log = File.createTempFile("jmio-openssl", ".log")
-    val process: Process = ProcessBuilder("openssl", *args).directory(TestPki.dir.toFile())
-        .redirectError(log).start()
-    private val lines = LinkedBlockingQueue<String>()
-
-    init {
-        Thread {
-            runCatching { process.inputStream.bufferedReader().forEachLine { lines.add(it) } }
-        }.apply { isDaemon = true }.start()
-    }
-
-    /** The next stdout line that [matches], waiting at most 10 s for it. */
-    fun awaitLine(matches: (String) -> Boolean): String {
-        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10)
-        while (true) {
-            val left = deadline - System.nanoTime()
-            val line = lines.poll(maxOf(left, 0), TimeUnit.NANOSECONDS)
-                ?: error("openssl ${process.info().arguments().orElse(emptyArray()).firstOrNull()} printed no such line; stderr: ${log.readText()}")
-            if (matches(line)) return line
-        }
-    }
-
-    fun send(text: String) {
-        process.outputStream.write(text.toByteArray())
-        process.outputStream.flush()
-    }
-
-    override fun close() {
-        process.destroyForcibly()
-        process.waitFor(5, TimeUnit.SECONDS)
-        log.delete()
-    }
-}
 
 class TlsOpensslTest : FunSpec({
     timeout = 120_000
