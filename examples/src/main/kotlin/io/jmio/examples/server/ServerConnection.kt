@@ -17,25 +17,17 @@ interface ServerConnection : SuspendingRawSource, SuspendingRawSink {
 }
 
 /** This TCP stream as a [ServerConnection]: its own reads and writes; [ServerConnection.shutdownOutput] sends the FIN. */
-fun TcpStream.asServerConnection(): ServerConnection {
-    val stream = this
-    return object : ServerConnection, SuspendingRawSource by stream, SuspendingRawSink by stream {
-        override suspend fun shutdownOutput() = stream.shutdown(Shutdown.WRITE)
-
-        override fun close() = stream.close()
-
-        override fun toString() = stream.toString()
-    }
-}
+fun TcpStream.asServerConnection(): ServerConnection = connectionOver(this) { shutdown(Shutdown.WRITE) }
 
 /** This TLS stream as a [ServerConnection]; [ServerConnection.shutdownOutput] sends `close_notify`, then the FIN. */
-fun TlsStream.asServerConnection(): ServerConnection {
-    val stream = this
-    return object : ServerConnection, SuspendingRawSource by stream, SuspendingRawSink by stream {
-        override suspend fun shutdownOutput() = stream.shutdown(Shutdown.WRITE)
+fun TlsStream.asServerConnection(): ServerConnection = connectionOver(this) { shutdown(Shutdown.WRITE) }
+
+private fun <S> connectionOver(stream: S, endOutput: suspend S.() -> Unit): ServerConnection
+    where S : SuspendingRawSource, S : SuspendingRawSink =
+    object : ServerConnection, SuspendingRawSource by stream, SuspendingRawSink by stream {
+        override suspend fun shutdownOutput() = stream.endOutput()
 
         override fun close() = stream.close()
 
         override fun toString() = stream.toString()
     }
-}
