@@ -28,8 +28,9 @@ class ExamplesHarnessSmokeTest : FunSpec({
 
             // "| GET -P 16 | redis-server (reference) | 397,370/s | 1.00 | 303 µs | 990 µs | 0.55 µs | 1.00 | 1 | — |"
             // and, for the next contender of the same test, "|  | jmio kv | ...": ratio and CPU ratio to the
-            // reference, which may have used less than one clock tick of CPU (then "n/a").
-            val figures = """[\d,]*[1-9][\d,]*/s \| \d+\.\d\d \| [\d,]+ µs \| [\d,]+ µs \| [\d,]+\.\d\d µs \| (\d+\.\d\d|n/a) \| 1 \| — \|"""
+            // reference, which may have used less than one clock tick of CPU (then "n/a"). Suites with a JVM
+            // server also show its heap per request ("1,234 B"; "—" for redis-server and haproxy).
+            val figures = """[\d,]*[1-9][\d,]*/s \| \d+\.\d\d \| [\d,]+ µs \| [\d,]+ µs \| [\d,]+\.\d\d µs \| (\d+\.\d\d|n/a) \| (([\d,]+ B|—) \| )?1 \| — \|"""
             fun row(test: String, server: String) = Regex("""\| ${Regex.escape(test)} \| ${Regex.escape(server)} \| $figures""")
             val lines = report.lines()
             lines.filter { it.matches(row("GET", "redis-server (reference)")) } shouldHaveSize 1
@@ -49,7 +50,7 @@ class ExamplesHarnessSmokeTest : FunSpec({
             val rows = written.first { it.extension == "csv" }.readLines().drop(1).filter { it.isNotBlank() }
             rows shouldHaveSize 8
             rows.forEach {
-                it shouldMatch Regex("""1,(kv,get-P(1|16),(redis|jmio-kv)|proxy,wrk-c50,(haproxy|proxied|proxied-copy|direct)),\d+,\d+\.\d,\d+,\d+,\d+\.\d{3},\d+\.\d{3},""")
+                it shouldMatch Regex("""1,(kv,get-P(1|16),(redis|jmio-kv)|proxy,wrk-c50,(haproxy|proxied|proxied-copy|direct)),\d+,\d+\.\d,\d+,\d+,\d+\.\d{3},\d+\.\d{3},(\d+(\.\d+)?)?,""")
             }
         }
 })
